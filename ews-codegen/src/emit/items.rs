@@ -1,0 +1,518 @@
+//! One Rust item per IR type, with its (de)serialization.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Emitter, Shape, doc_attrs};
+use crate::model::*;
+
+impl Emitter<'_> {
+    pub(crate) fn item(&self, id: TypeId) -> TokenStream {
+        let def = &self.model.types[id];
+        let name = format_ident!("{}", def.rust_name);
+        let mut doc = def.doc.clone();
+        if doc.is_empty() {
+            doc.push(format!("`{}`.", def.xsd_name));
+        }
+        let doc = doc_attrs(&doc);
+        match &def.kind {
+            TypeKind::Struct(s) => self.struct_item(&name, doc, s),
+            TypeKind::Choice(c) => self.choice_item(&name, doc, c),
+            TypeKind::Enum(e) => self.enum_item(&name, doc, &def.xsd_name, e),
+            TypeKind::Alias(vt) => {
+                let ty = self.rust_type(vt);
+                quote! { #doc pub type #name = #ty; }
+            }
+        }
+    }
+
+    fn field_type(&self, f: &Field) -> TokenStream {
+        let base = match &f.kind {
+            FieldKind::Element { ty, .. } => self.rust_type(ty),
+            FieldKind::Group(g) => self.path(*g),
+            FieldKind::Any => {
+                let rt = &self.rt;
+                quote!(#rt::AnyElement)
+            }
+        };
+        let base = if f.boxed { quote!(::std::boxed::Box<#base>) } else { base };
+        match f.occurs {
+            Occurs::Required => base,
+            Occurs::Optional => quote!(::std::option::Option<#base>),
+            Occurs::Many => quote!(::std::vec::Vec<#base>),
+        }
+    }
+
+    fn struct_item(&self, name: &proc_macro2::Ident, doc: TokenStream, s: &StructDef) -> TokenStream {
+        let rt = &self.rt;
+        let mut fields = Vec::new();
+        for a in &s.attributes {
+            let fname = format_ident!("{}", a.rust_name);
+            let ty = match self.shape(&a.ty) {
+                Shape::List => {
+                    let item = self.rust_type(&self.list_item(&a.ty));
+                    quote!(::std::vec::Vec<#item>)
+                }
+                _ => self.rust_type(&a.ty),
+            };
+            let ty = if a.required { ty } else { quote!(::std::option::Option<#ty>) };
+            let mut d = a.doc.clone();
+            d.insert(0, format!("Attribute `{}`.", a.name.local));
+            let d = doc_attrs(&d);
+            fields.push(quote!(#d pub #fname: #ty,));
+        }
+        for f in &s.fields {
+            let fname = format_ident!("{}", f.rust_name);
+            let ty = self.field_type(f);
+            let mut d = f.doc.clone();
+            let label = match &f.kind {
+                FieldKind::Element { name, .. } => format!("Element `{}`.", name.local),
+                FieldKind::Group(_) => "A group of child elements.".to_owned(),
+                FieldKind::Any => "Any element (`xs:any`).".to_owned(),
+            };
+            d.insert(0, label);
+            let d = doc_attrs(&d);
+            fields.push(quote!(#d pub #fname: #ty,));
+        }
+        if let Some(text) = &s.text {
+            let ty = self.rust_type(text);
+            fields.push(quote!(#[doc = " The element's text content."] pub value: #ty,));
+        }
+        let read = self.struct_read(s);
+        let write = self.struct_write(s);
+        let (read_impl, write_impl) = if s.is_group {
+            let starts = self.group_starts(s);
+            (
+                quote! {
+                    impl #rt::XmlGroup for #name {
+                        fn starts_with(ns: #rt::XmlNs, local: &str) -> bool { #starts }
+                        fn read_group<'a>(r: &mut #rt::XmlReader<'a>, parent: &#rt::Start<'a>, first: #rt::Start<'a>) -> ::std::result::Result<Self, #rt::DeError> {
+                            #read
+                        }
+                        fn write_group(&self, w: &mut #rt::XmlWriter) -> ::std::result::Result<(), #rt::SerError> {
+                            #write
+                            Ok(())
+                        }
+                    }
+                },
+                quote!(),
+            )
+        } else {
+            (
+                quote! {
+                    impl #rt::FromXml for #name {
+                        fn from_xml<'a>(r: &mut #rt::XmlReader<'a>, start: #rt::Start<'a>) -> ::std::result::Result<Self, #rt::DeError> {
+                            #read
+                        }
+                    }
+                },
+                quote! {
+                    impl #rt::ToXml for #name {
+                        fn to_xml(&self, w: &mut #rt::XmlWriter, ns: #rt::XmlNs, local: &str) -> ::std::result::Result<(), #rt::SerError> {
+                            w.start(ns, local);
+                            #write
+                            w.end(ns, local);
+                            Ok(())
+                        }
+                    }
+                },
+            )
+        };
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Default)]
+            pub struct #name { #(#fields)* }
+            #read_impl
+            #write_impl
+        }
+    }
+
+    /// `matches!` over the names that can start a sequence group.
+    fn group_starts(&self, s: &StructDef) -> TokenStream {
+        let mut arms = Vec::new();
+        for f in &s.fields {
+            match &f.kind {
+                FieldKind::Element { name, .. } => {
+                    let ns = self.ns_tokens(name.ns);
+                    let local = &name.local;
+                    arms.push(quote!(matches!((ns, local), (#ns, #local))));
+                }
+                FieldKind::Group(g) => {
+                    let p = self.path(*g);
+                    let rt = &self.rt;
+                    arms.push(quote!(<#p as #rt::XmlGroup>::starts_with(ns, local)));
+                }
+                FieldKind::Any => arms.push(quote!(true)),
+            }
+        }
+        if arms.is_empty() {
+            return quote!(false);
+        }
+        quote!(#(#arms)||*)
+    }
+
+    fn struct_read(&self, s: &StructDef) -> TokenStream {
+        let rt = &self.rt;
+        let mut lets = Vec::new();
+        let mut build = Vec::new();
+        // attributes
+        let mut attr_arms = Vec::new();
+        for (i, a) in s.attributes.iter().enumerate() {
+            let var = format_ident!("a{}", i);
+            let fname = format_ident!("{}", a.rust_name);
+            let ns = self.ns_tokens(a.name.ns);
+            let local = &a.name.local;
+            lets.push(quote!(let mut #var = None;));
+            let parse = if self.shape(&a.ty) == Shape::List { quote!(a.parse_list()?) } else { quote!(a.parse()?) };
+            attr_arms.push(quote!((#ns, #local) => #var = Some(#parse),));
+            build.push(if a.required {
+                let start = if s.is_group { quote!(first) } else { quote!(start) };
+                quote!(#fname: #var.ok_or_else(|| r.missing_attr(&#start, #local))?,)
+            } else {
+                quote!(#fname: #var,)
+            });
+        }
+        let attrs = if attr_arms.is_empty() || s.is_group {
+            quote!()
+        } else {
+            quote! {
+                for a in r.attributes(&start) {
+                    let a = a?;
+                    match (a.ns, a.local) { #(#attr_arms)* _ => {} }
+                }
+            }
+        };
+        // child elements
+        let mut arms = Vec::new();
+        let mut catch_all = None;
+        for (i, f) in s.fields.iter().enumerate() {
+            let var = format_ident!("f{}", i);
+            let fname = format_ident!("{}", f.rust_name);
+            lets.push(match (f.occurs, &f.kind) {
+                (Occurs::Many, _) | (_, FieldKind::Any) => quote!(let mut #var = ::std::vec::Vec::new();),
+                _ => quote!(let mut #var = None;),
+            });
+            let take = if s.is_group { quote!(r.take_peeked();) } else { quote!() };
+            let parent = if s.is_group { quote!(parent) } else { quote!(&start) };
+            let (pattern, value) = match &f.kind {
+                FieldKind::Element { name, ty } => {
+                    let ns = self.ns_tokens(name.ns);
+                    let local = &name.local;
+                    let value = match self.shape(ty) {
+                        Shape::Simple => quote!(r.read_value(c)?),
+                        Shape::List => quote!(r.read_list(c)?),
+                        Shape::Complex => {
+                            let t = self.rust_type(ty);
+                            quote!(<#t as #rt::FromXml>::from_xml(r, c)?)
+                        }
+                    };
+                    (quote!((#ns, #local)), value)
+                }
+                FieldKind::Group(g) => {
+                    let p = self.path(*g);
+                    (
+                        quote!((ns, local) if <#p as #rt::XmlGroup>::starts_with(ns, local)),
+                        quote!(<#p as #rt::XmlGroup>::read_group(r, #parent, c)?),
+                    )
+                }
+                FieldKind::Any => {
+                    catch_all = Some(quote! { _ => { #take #var.push(<#rt::AnyElement as #rt::FromXml>::from_xml(r, c)?); } });
+                    let start = if s.is_group { quote!(first) } else { quote!(start) };
+                    build.push(match f.occurs {
+                        Occurs::Many => quote!(#fname: #var,),
+                        Occurs::Optional => quote!(#fname: #var.into_iter().next(),),
+                        Occurs::Required => quote!(#fname: #var.into_iter().next().ok_or_else(|| r.missing(&#start, "any element"))?,),
+                    });
+                    continue;
+                }
+            };
+            let value = if f.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
+            let arm = match f.occurs {
+                Occurs::Many => quote!(#pattern => { #take #var.push(#value); }),
+                _ if s.is_group => {
+                    // in a group a filled slot ends the group: the element starts the next one
+                    let pattern = match &f.kind {
+                        FieldKind::Group(g) => {
+                            let p = self.path(*g);
+                            quote!((ns, local) if #var.is_none() && <#p as #rt::XmlGroup>::starts_with(ns, local))
+                        }
+                        _ => quote!(#pattern if #var.is_none()),
+                    };
+                    quote!(#pattern => { #take #var = Some(#value); })
+                }
+                _ => quote!(#pattern => { let v = #value; r.set_once(&mut #var, &c, v)?; }),
+            };
+            arms.push(arm);
+            build.push(match f.occurs {
+                Occurs::Required => {
+                    let what = match &f.kind {
+                        FieldKind::Element { name, .. } => name.local.clone(),
+                        _ => f.rust_name.clone(),
+                    };
+                    let start = if s.is_group { quote!(first) } else { quote!(start) };
+                    quote!(#fname: #var.ok_or_else(|| r.missing(&#start, #what))?,)
+                }
+                _ => quote!(#fname: #var,),
+            });
+        }
+        match &s.text {
+            Some(t) if s.fields.is_empty() && !s.is_group => {
+                let parse = match self.shape(t) {
+                    Shape::List => quote!(r.read_list(start)?),
+                    _ => quote!(r.read_value(start)?),
+                };
+                build.push(quote!(value: #parse,));
+            }
+            Some(_) => build.push(quote!(value: ::std::default::Default::default(),)),
+            None => {}
+        }
+        let unknown = catch_all.unwrap_or_else(|| {
+            if s.is_group { quote!(_ => break,) } else { quote!(_ => r.skip(c)?,) }
+        });
+        let children = if s.text.is_some() && s.fields.is_empty() && !s.is_group {
+            quote!()
+        } else if s.is_group {
+            quote! {
+                let mut next = Some(first);
+                while let Some(c) = next {
+                    match (c.ns, c.local) { #(#arms)* #unknown }
+                    next = r.peek_child(parent)?;
+                }
+            }
+        } else {
+            quote! {
+                while let Some(c) = r.next_child(&start)? {
+                    match (c.ns, c.local) { #(#arms)* #unknown }
+                }
+            }
+        };
+        quote! {
+            #(#lets)*
+            #attrs
+            #children
+            Ok(Self { #(#build)* })
+        }
+    }
+
+    fn struct_write(&self, s: &StructDef) -> TokenStream {
+        let mut out = Vec::new();
+        for a in &s.attributes {
+            let fname = format_ident!("{}", a.rust_name);
+            let ns = self.ns_tokens(a.name.ns);
+            let local = &a.name.local;
+            let call = if self.shape(&a.ty) == Shape::List { quote!(attr_list) } else { quote!(attr) };
+            out.push(if a.required {
+                quote!(w.#call(#ns, #local, &self.#fname)?;)
+            } else {
+                quote!(if let Some(v) = &self.#fname { w.#call(#ns, #local, v)?; })
+            });
+        }
+        for f in &s.fields {
+            let fname = format_ident!("{}", f.rust_name);
+            let vref = if f.boxed { quote!(&**v) } else { quote!(v) };
+            let write_one = match &f.kind {
+                FieldKind::Element { name, ty } => {
+                    let ns = self.ns_tokens(name.ns);
+                    let local = &name.local;
+                    match self.shape(ty) {
+                        Shape::Simple => quote!(w.value(#ns, #local, v)?;),
+                        Shape::List => quote!(w.list(#ns, #local, v)?;),
+                        Shape::Complex => {
+                            let rt = &self.rt;
+                            quote!(#rt::ToXml::to_xml(#vref, w, #ns, #local)?;)
+                        }
+                    }
+                }
+                FieldKind::Group(_) => {
+                    let rt = &self.rt;
+                    quote!(#rt::XmlGroup::write_group(#vref, w)?;)
+                }
+                FieldKind::Any => quote!(v.write(w)?;),
+            };
+            out.push(match f.occurs {
+                Occurs::Required => quote!({ let v = &self.#fname; #write_one }),
+                Occurs::Optional => quote!(if let Some(v) = &self.#fname { #write_one }),
+                Occurs::Many => quote!(for v in &self.#fname { #write_one }),
+            });
+        }
+        if let Some(t) = &s.text {
+            let rt = &self.rt;
+            out.push(match self.shape(t) {
+                Shape::List => quote! {
+                    let parts: ::std::vec::Vec<_> = self.value.iter().map(|v| #rt::XmlValue::to_text(v).into_owned()).collect();
+                    w.text(&parts.join(" "))?;
+                },
+                _ => quote!(w.text(&#rt::XmlValue::to_text(&self.value))?;),
+            });
+        }
+        quote!(#(#out)*)
+    }
+
+    fn choice_item(&self, name: &proc_macro2::Ident, doc: TokenStream, c: &ChoiceDef) -> TokenStream {
+        let rt = &self.rt;
+        let mut variants = Vec::new();
+        let mut starts = Vec::new();
+        let mut read_arms = Vec::new();
+        let mut any_arm = None;
+        let mut write_arms = Vec::new();
+        for v in &c.variants {
+            let vname = format_ident!("{}", v.rust_name);
+            let d = doc_attrs(&v.doc);
+            let vref = if v.boxed { quote!(&**v) } else { quote!(v) };
+            match &v.kind {
+                VariantKind::Element { name: en, ty, many } => {
+                    let t = self.rust_type(ty);
+                    let t = if v.boxed { quote!(::std::boxed::Box<#t>) } else { t };
+                    let t = if *many { quote!(::std::vec::Vec<#t>) } else { t };
+                    let mut d2 = v.doc.clone();
+                    d2.insert(0, format!("Element `{}`.", en.local));
+                    let d = doc_attrs(&d2);
+                    variants.push(quote!(#d #vname(#t),));
+                    let ns = self.ns_tokens(en.ns);
+                    let local = &en.local;
+                    starts.push(quote!(matches!((ns, local), (#ns, #local))));
+                    let read_one = |c: TokenStream| match self.shape(ty) {
+                        Shape::Simple => quote!(r.read_value(#c)?),
+                        Shape::List => quote!(r.read_list(#c)?),
+                        Shape::Complex => {
+                            let t = self.rust_type(ty);
+                            quote!(<#t as #rt::FromXml>::from_xml(r, #c)?)
+                        }
+                    };
+                    let one = read_one(quote!(first));
+                    let one = if v.boxed { quote!(::std::boxed::Box::new(#one)) } else { one };
+                    if *many {
+                        let more = read_one(quote!(c));
+                        let more = if v.boxed { quote!(::std::boxed::Box::new(#more)) } else { more };
+                        read_arms.push(quote! {
+                            (#ns, #local) => {
+                                let mut all = vec![#one];
+                                while let Some(c) = r.peek_child(parent)? {
+                                    if (c.ns, c.local) != (#ns, #local) { break; }
+                                    r.take_peeked();
+                                    all.push(#more);
+                                }
+                                Self::#vname(all)
+                            }
+                        });
+                    } else {
+                        read_arms.push(quote!((#ns, #local) => Self::#vname(#one),));
+                    }
+                    let write_one = match self.shape(ty) {
+                        Shape::Simple => quote!(w.value(#ns, #local, v)?),
+                        Shape::List => quote!(w.list(#ns, #local, v)?),
+                        Shape::Complex => quote!(#rt::ToXml::to_xml(#vref, w, #ns, #local)?),
+                    };
+                    write_arms.push(if *many {
+                        quote!(Self::#vname(all) => for v in all { #write_one; },)
+                    } else {
+                        quote!(Self::#vname(v) => #write_one,)
+                    });
+                }
+                VariantKind::Group(g) => {
+                    let p = self.path(*g);
+                    let t = if v.boxed { quote!(::std::boxed::Box<#p>) } else { p.clone() };
+                    variants.push(quote!(#d #vname(#t),));
+                    starts.push(quote!(<#p as #rt::XmlGroup>::starts_with(ns, local)));
+                    let read = quote!(<#p as #rt::XmlGroup>::read_group(r, parent, first)?);
+                    let read = if v.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
+                    read_arms.push(quote!((ns, local) if <#p as #rt::XmlGroup>::starts_with(ns, local) => Self::#vname(#read),));
+                    write_arms.push(quote!(Self::#vname(v) => #rt::XmlGroup::write_group(#vref, w)?,));
+                }
+                VariantKind::Any => {
+                    variants.push(quote!(#d #vname(#rt::AnyElement),));
+                    starts.push(quote!(true));
+                    any_arm = Some(quote!(_ => Self::#vname(<#rt::AnyElement as #rt::FromXml>::from_xml(r, first)?),));
+                    write_arms.push(quote!(Self::#vname(v) => v.write(w)?,));
+                }
+            }
+        }
+        let fallback = any_arm.unwrap_or_else(|| {
+            quote! {
+                _ => return Err(r.error(#rt::DeErrorKind::Unexpected {
+                    expected: ::std::string::String::from(stringify!(#name)),
+                    found: first.qname().to_owned(),
+                })),
+            }
+        });
+        let first_variant = c.variants.first().map(|v| format_ident!("{}", v.rust_name));
+        let default = first_variant.map(|fv| {
+            quote! {
+                impl ::std::default::Default for #name {
+                    fn default() -> Self { Self::#fv(::std::default::Default::default()) }
+                }
+            }
+        });
+        let starts = if starts.is_empty() { quote!(false) } else { quote!(#(#starts)||*) };
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #name { #(#variants)* }
+            #default
+            impl #rt::XmlGroup for #name {
+                fn starts_with(ns: #rt::XmlNs, local: &str) -> bool { #starts }
+                fn read_group<'a>(r: &mut #rt::XmlReader<'a>, parent: &#rt::Start<'a>, first: #rt::Start<'a>) -> ::std::result::Result<Self, #rt::DeError> {
+                    Ok(match (first.ns, first.local) {
+                        #(#read_arms)*
+                        #fallback
+                    })
+                }
+                fn write_group(&self, w: &mut #rt::XmlWriter) -> ::std::result::Result<(), #rt::SerError> {
+                    match self { #(#write_arms)* }
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    fn enum_item(&self, name: &proc_macro2::Ident, doc: TokenStream, xsd: &str, e: &EnumDef) -> TokenStream {
+        let rt = &self.rt;
+        let mut variants = Vec::new();
+        let mut from = Vec::new();
+        let mut to = Vec::new();
+        for (i, v) in e.values.iter().enumerate() {
+            let vname = format_ident!("{}", v.rust_name);
+            let mut d = v.doc.clone();
+            d.insert(0, format!("`{}`", v.xml));
+            let d = doc_attrs(&d);
+            let default = if i == 0 { quote!(#[default]) } else { quote!() };
+            variants.push(quote!(#d #default #vname,));
+            let xml = &v.xml;
+            from.push(quote!(#xml => Self::#vname,));
+            to.push(quote!(Self::#vname => #xml,));
+        }
+        let (other_variant, other_from, other_to, derives) = if e.open || e.values.is_empty() {
+            (
+                quote!(#[doc = " A value this schema does not list, kept verbatim."] Other(::std::string::String),),
+                quote!(other => Self::Other(other.to_owned()),),
+                quote!(Self::Other(s) => return ::std::borrow::Cow::Borrowed(s),),
+                quote!(#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]),
+            )
+        } else {
+            (
+                quote!(),
+                quote!(_ => return Err(#rt::ValueError::new(#xsd, text)),),
+                quote!(),
+                quote!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]),
+            )
+        };
+        let derives = if e.values.is_empty() {
+            quote!(#[derive(Debug, Clone, PartialEq, Eq, Hash)])
+        } else {
+            derives
+        };
+        quote! {
+            #doc
+            #derives
+            pub enum #name { #(#variants)* #other_variant }
+            impl #rt::XmlValue for #name {
+                fn from_text(text: &str) -> ::std::result::Result<Self, #rt::ValueError> {
+                    Ok(match text { #(#from)* #other_from })
+                }
+                fn to_text(&self) -> ::std::borrow::Cow<'_, str> {
+                    ::std::borrow::Cow::Borrowed(match self { #(#to)* #other_to })
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,650 @@
+//! xsd-parser's `MetaTypes` → our [`Model`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use xsd_parser::models::meta::{
+    AttributeMetaVariant, Base, ElementMetaVariant, GroupMeta, MetaTypeVariant,
+};
+use xsd_parser::models::schema::MaxOccurs;
+use xsd_parser::models::schema::xs::{FormChoiceType, Use};
+use xsd_parser::{IdentType, MetaTypes, TypeIdent};
+
+use super::GlobalDecl;
+use crate::Error;
+use crate::model::*;
+use crate::naming::{self, Scope};
+
+const XS: &str = "http://www.w3.org/2001/XMLSchema";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Where {
+    Ours(Ns),
+    Xs,
+    Other,
+}
+
+struct Ctx<'a> {
+    meta: &'a MetaTypes,
+    items: HashMap<TypeIdent, TypeId>,
+    subst: HashMap<TypeIdent, TypeId>,
+    types: Vec<TypeDef>,
+    scopes: BTreeMap<Ns, Scope>,
+    open_enums: &'a [String],
+    problems: Vec<String>,
+}
+
+/// Converts interpreted schema types and the list of global elements into a [`Model`].
+///
+/// `open_enums` names the XSD enumerations that get an `Other(String)` variant.
+pub fn convert(
+    meta: &MetaTypes,
+    globals: &[GlobalDecl],
+    open_enums: &[String],
+) -> Result<Model, Error> {
+    let mut cx = Ctx {
+        meta,
+        items: HashMap::new(),
+        subst: HashMap::new(),
+        types: Vec::new(),
+        scopes: BTreeMap::new(),
+        open_enums,
+        problems: Vec::new(),
+    };
+    cx.declare_items(globals);
+    let declared: Vec<(TypeIdent, TypeId)> = {
+        let mut v: Vec<_> = cx.items.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        v.sort_by_key(|(_, id)| *id);
+        v
+    };
+    for (ident, id) in declared {
+        let kind = cx.item_kind(&ident, id);
+        cx.types[id].kind = kind;
+    }
+    let substs: Vec<(TypeIdent, TypeId)> = cx.subst.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    for (ident, id) in substs {
+        let kind = cx.subst_choice(&ident);
+        cx.types[id].kind = kind;
+    }
+    let elements = cx.global_elements(globals);
+    if !cx.problems.is_empty() {
+        return Err(Error::Unsupported(cx.problems.join("\n")));
+    }
+    let mut model = Model {
+        types: cx.types,
+        elements,
+        ..Model::default()
+    };
+    crate::model_cycles::box_cycles(&mut model);
+    Ok(model)
+}
+
+impl<'a> Ctx<'a> {
+    fn where_(&self, ns: &xsd_parser::models::schema::NamespaceId) -> Where {
+        let Some(module) = self.meta.modules.get(ns) else {
+            return Where::Other;
+        };
+        let Some(uri) = &module.namespace else {
+            return Where::Ours(Ns::None);
+        };
+        let uri = String::from_utf8_lossy(uri.as_ref());
+        if uri == XS {
+            Where::Xs
+        } else {
+            Ns::from_uri(&uri).map_or(Where::Other, Where::Ours)
+        }
+    }
+
+    fn ns_of(&self, ident: &TypeIdent) -> Ns {
+        match self.where_(&ident.ns) {
+            Where::Ours(ns) => ns,
+            _ => Ns::None,
+        }
+    }
+
+    fn scope(&mut self, ns: Ns) -> &mut Scope {
+        self.scopes.entry(ns).or_default()
+    }
+
+    fn push(&mut self, xsd_name: String, ns: Ns, rust_name: String, doc: Vec<String>) -> TypeId {
+        self.types.push(TypeDef {
+            xsd_name,
+            ns,
+            rust_name,
+            doc,
+            kind: TypeKind::Struct(StructDef::default()),
+        });
+        self.types.len() - 1
+    }
+
+    /// Gives every named or anonymous type its Rust name (see [`crate::naming`]).
+    fn declare_items(&mut self, globals: &[GlobalDecl]) {
+        let meta = self.meta;
+        let is_global = |ident: &TypeIdent, ns: Ns| {
+            globals
+                .iter()
+                .any(|g| g.name == ident.name.as_str() && Ns::from_uri(&g.target_ns) == Some(ns))
+        };
+        // 1. substitution-group heads take their element's name.
+        for (ident, ty) in &meta.items {
+            let Where::Ours(ns) = self.where_(&ident.ns) else { continue };
+            if ident.type_ == IdentType::Element {
+                if let MetaTypeVariant::Dynamic(_) = &ty.variant {
+                    let name = self.scope(ns).unique(&naming::upper_camel(ident.name.as_str()));
+                    let id = self.push(ident.name.to_string(), ns, name, ty.documentation.clone());
+                    self.subst.insert(ident.clone(), id);
+                }
+            }
+        }
+        for ns in [Ns::Types, Ns::Messages] {
+            let scope = self.scope(ns);
+            scope.reserve("GlobalElement");
+        }
+        // 2. named types: names without a `Type` suffix first, so `FooType` yields to `Foo`.
+        let mut named: Vec<(&TypeIdent, Ns)> = Vec::new();
+        for (ident, ty) in &meta.items {
+            let Where::Ours(ns) = self.where_(&ident.ns) else { continue };
+            if ident.type_ != IdentType::Type || !is_item_variant(&ty.variant, true) {
+                continue;
+            }
+            named.push((ident, ns));
+        }
+        named.sort_by_key(|(i, _)| i.name.as_str().ends_with("Type"));
+        for (ident, ns) in named {
+            let xsd = ident.name.as_str();
+            let stripped = naming::type_name(xsd);
+            let scope = self.scope(ns);
+            let name = if scope.contains(&stripped) {
+                scope.unique(&naming::upper_camel(xsd))
+            } else {
+                scope.unique(&stripped)
+            };
+            let doc = meta.items[ident].documentation.clone();
+            let id = self.push(xsd.to_owned(), ns, name, doc);
+            self.items.insert(ident.clone(), id);
+        }
+        // 3. anonymous types of elements take the element's name.
+        for (ident, ty) in &meta.items {
+            let Where::Ours(ns) = self.where_(&ident.ns) else { continue };
+            let anonymous = match ident.type_ {
+                IdentType::ElementType => true,
+                IdentType::Element => !is_global(ident, ns) || !is_reference(&ty.variant),
+                _ => false,
+            };
+            if !anonymous || !is_item_variant(&ty.variant, false) {
+                continue;
+            }
+            let base = naming::upper_camel(ident.name.as_str());
+            let scope = self.scope(ns);
+            let name = if scope.contains(&base) {
+                scope.unique(&format!("{base}Element"))
+            } else {
+                scope.unique(&base)
+            };
+            let id = self.push(ident.name.to_string(), ns, name, ty.documentation.clone());
+            self.items.insert(ident.clone(), id);
+        }
+    }
+
+    fn item_kind(&mut self, ident: &TypeIdent, id: TypeId) -> TypeKind {
+        let ty = &self.meta.items[ident];
+        let ns = self.types[id].ns;
+        let parent = self.types[id].rust_name.clone();
+        match &ty.variant {
+            MetaTypeVariant::ComplexType(c) => {
+                let mut sd = StructDef::default();
+                for a in c.attributes.iter() {
+                    let AttributeMetaVariant::Type(t) = &a.variant else { continue };
+                    let name = QName {
+                        ns: match a.form {
+                            FormChoiceType::Qualified => self.ns_of_prop(&a.ident.ns),
+                            FormChoiceType::Unqualified => Ns::None,
+                        },
+                        local: a.ident.name.to_string(),
+                    };
+                    sd.attributes.push(Attribute {
+                        rust_name: String::new(),
+                        ty: self.value_type(t),
+                        required: a.use_ == Use::Required,
+                        doc: a.documentation.clone(),
+                        name,
+                    });
+                }
+                if let Some(content) = &c.content {
+                    let optional = c.min_occurs == 0;
+                    let many = c.max_occurs != MaxOccurs::Bounded(1);
+                    self.fill_content(&parent, ns, content, occurs(optional, many), &mut sd);
+                } else if let Base::Extension(b) = &c.base {
+                    // simple content with no facets of its own
+                    if matches!(self.where_(&b.ns), Where::Xs) {
+                        sd.text = Some(self.value_type(b));
+                    }
+                }
+                name_fields(&mut sd);
+                TypeKind::Struct(sd)
+            }
+            MetaTypeVariant::Enumeration(e) => TypeKind::Enum(EnumDef {
+                open: self.open_enums.iter().any(|o| o == ident.name.as_str()),
+                values: {
+                    let mut scope = Scope::default();
+                    scope.reserve("Other");
+                    e.variants
+                        .iter()
+                        .map(|v| EnumValue {
+                            xml: v.ident.name.to_string(),
+                            rust_name: scope.unique(&naming::enum_variant(v.ident.name.as_str())),
+                            doc: v.documentation.clone(),
+                        })
+                        .collect()
+                },
+            }),
+            MetaTypeVariant::SimpleType(s) => {
+                let vt = self.value_type(&s.base);
+                TypeKind::Alias(if s.is_list { ValueType::List(Box::new(vt)) } else { vt })
+            }
+            MetaTypeVariant::Union(_) => TypeKind::Alias(ValueType::Builtin(Builtin::String)),
+            MetaTypeVariant::Reference(r) => {
+                let vt = self.value_type(&r.type_);
+                TypeKind::Alias(if r.max_occurs == MaxOccurs::Bounded(1) {
+                    vt
+                } else {
+                    ValueType::List(Box::new(vt))
+                })
+            }
+            other => {
+                self.problems
+                    .push(format!("{ident}: no Rust item for {}", variant_name(other)));
+                TypeKind::Alias(ValueType::Builtin(Builtin::String))
+            }
+        }
+    }
+
+    fn ns_of_prop(&self, ns: &xsd_parser::models::schema::NamespaceId) -> Ns {
+        match self.where_(ns) {
+            Where::Ours(ns) => ns,
+            _ => Ns::None,
+        }
+    }
+
+    /// Content of a complex type: a group of elements, or simple content.
+    fn fill_content(
+        &mut self,
+        parent: &str,
+        ns: Ns,
+        content: &TypeIdent,
+        occ: Occurs,
+        sd: &mut StructDef,
+    ) {
+        let meta = self.meta;
+        let Some(ty) = meta.items.get(content) else {
+            self.problems.push(format!("{parent}: content {content} not found"));
+            return;
+        };
+        match &ty.variant {
+            MetaTypeVariant::Sequence(g) | MetaTypeVariant::All(g) => {
+                if occ == Occurs::Many {
+                    let id = self.group_struct(parent, ns, g);
+                    sd.fields.push(group_field(id, occ));
+                } else {
+                    self.flatten(parent, ns, g, occ == Occurs::Optional, sd);
+                }
+            }
+            MetaTypeVariant::Choice(g) => {
+                let id = self.choice(parent, ns, g);
+                sd.fields.push(group_field(id, occ));
+            }
+            _ => sd.text = Some(self.value_type(content)),
+        }
+    }
+
+    /// The elements of a sequence, appended to `sd` (nested single sequences are flattened).
+    fn flatten(&mut self, parent: &str, ns: Ns, g: &GroupMeta, optional: bool, sd: &mut StructDef) {
+        let meta = self.meta;
+        for el in g.elements.iter() {
+            let occ = occurs(optional || el.min_occurs == 0, el.max_occurs != MaxOccurs::Bounded(1));
+            let type_ = match &el.variant {
+                ElementMetaVariant::Text => {
+                    sd.text = Some(ValueType::Builtin(Builtin::String));
+                    continue;
+                }
+                ElementMetaVariant::Any { .. } => {
+                    sd.fields.push(Field {
+                        rust_name: "any".into(),
+                        occurs: occ,
+                        kind: FieldKind::Any,
+                        boxed: false,
+                        doc: el.documentation.clone(),
+                    });
+                    continue;
+                }
+                ElementMetaVariant::Type { type_, .. } => type_,
+            };
+            match meta.items.get(type_).map(|t| &t.variant) {
+                Some(MetaTypeVariant::Sequence(g2) | MetaTypeVariant::All(g2)) => {
+                    if occ == Occurs::Many {
+                        let id = self.group_struct(parent, ns, g2);
+                        sd.fields.push(group_field(id, occ));
+                    } else {
+                        self.flatten(parent, ns, g2, occ == Occurs::Optional, sd);
+                    }
+                }
+                Some(MetaTypeVariant::Choice(g2)) => {
+                    let id = self.choice(parent, ns, g2);
+                    sd.fields.push(group_field(id, occ));
+                }
+                Some(MetaTypeVariant::Dynamic(_)) if self.subst.contains_key(type_) => {
+                    let id = self.subst[type_];
+                    let mut f = group_field(id, occ);
+                    f.rust_name = naming::field_name(el.ident.name.as_str());
+                    sd.fields.push(f);
+                }
+                _ => {
+                    let name = QName {
+                        ns: match el.form {
+                            FormChoiceType::Qualified => self.ns_of_prop(&el.ident.ns),
+                            FormChoiceType::Unqualified => Ns::None,
+                        },
+                        local: el.ident.name.to_string(),
+                    };
+                    sd.fields.push(Field {
+                        rust_name: naming::field_name(&name.local),
+                        occurs: occ,
+                        kind: FieldKind::Element { name, ty: self.value_type(type_) },
+                        boxed: false,
+                        doc: el.documentation.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn group_struct(&mut self, parent: &str, ns: Ns, g: &GroupMeta) -> TypeId {
+        let name = self.scope(ns).unique(&format!("{parent}Group"));
+        let id = self.push(format!("sequence in {parent}"), ns, name.clone(), Vec::new());
+        let mut sd = StructDef { is_group: true, ..StructDef::default() };
+        self.flatten(&name, ns, g, false, &mut sd);
+        name_fields(&mut sd);
+        self.types[id].kind = TypeKind::Struct(sd);
+        id
+    }
+
+    fn choice(&mut self, parent: &str, ns: Ns, g: &GroupMeta) -> TypeId {
+        let name = self.scope(ns).unique(&format!("{parent}Choice"));
+        let id = self.push(format!("choice in {parent}"), ns, name.clone(), Vec::new());
+        let mut variants = Vec::new();
+        self.choice_variants(&name, ns, g, &mut variants);
+        let mut scope = Scope::default();
+        for v in &mut variants {
+            v.rust_name = scope.unique(&v.rust_name);
+        }
+        self.types[id].kind = TypeKind::Choice(ChoiceDef { variants });
+        id
+    }
+
+    fn choice_variants(&mut self, parent: &str, ns: Ns, g: &GroupMeta, out: &mut Vec<ChoiceVariant>) {
+        let meta = self.meta;
+        for el in g.elements.iter() {
+            let type_ = match &el.variant {
+                ElementMetaVariant::Type { type_, .. } => type_,
+                ElementMetaVariant::Any { .. } => {
+                    out.push(variant("Any".into(), VariantKind::Any, el.documentation.clone()));
+                    continue;
+                }
+                ElementMetaVariant::Text => {
+                    self.problems.push(format!("{parent}: text inside a choice"));
+                    continue;
+                }
+            };
+            match meta.items.get(type_).map(|t| &t.variant) {
+                Some(MetaTypeVariant::Sequence(g2) | MetaTypeVariant::All(g2)) => {
+                    let id = self.group_struct(parent, ns, g2);
+                    let name = self.types[id].rust_name.clone();
+                    out.push(variant(name, VariantKind::Group(id), el.documentation.clone()));
+                }
+                Some(MetaTypeVariant::Choice(g2)) => self.choice_variants(parent, ns, g2, out),
+                Some(MetaTypeVariant::Dynamic(d)) => {
+                    for member in &d.derived_types {
+                        let (name, ty) = self.element_decl(&member.type_);
+                        out.push(variant(
+                            naming::upper_camel(&name.local),
+                            VariantKind::Element { name, ty, many: false },
+                            Vec::new(),
+                        ));
+                    }
+                }
+                _ => {
+                    let name = QName {
+                        ns: match el.form {
+                            FormChoiceType::Qualified => self.ns_of_prop(&el.ident.ns),
+                            FormChoiceType::Unqualified => Ns::None,
+                        },
+                        local: el.ident.name.to_string(),
+                    };
+                    let ty = self.value_type(type_);
+                    let many = el.max_occurs != MaxOccurs::Bounded(1);
+                    out.push(variant(
+                        naming::upper_camel(&name.local),
+                        VariantKind::Element { name, ty, many },
+                        el.documentation.clone(),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// A global element ident → its name and value type.
+    fn element_decl(&mut self, ident: &TypeIdent) -> (QName, ValueType) {
+        let name = QName { ns: self.ns_of(ident), local: ident.name.to_string() };
+        (name, self.value_type(ident))
+    }
+
+    fn subst_choice(&mut self, ident: &TypeIdent) -> TypeKind {
+        let MetaTypeVariant::Dynamic(d) = &self.meta.items[ident].variant else {
+            unreachable!("substitution heads are dynamic")
+        };
+        let mut variants = Vec::new();
+        let mut scope = Scope::default();
+        for member in &d.derived_types {
+            let (name, ty) = self.element_decl(&member.type_);
+            let rust = scope.unique(&naming::upper_camel(&name.local));
+            variants.push(variant(rust, VariantKind::Element { name, ty, many: false }, Vec::new()));
+        }
+        TypeKind::Choice(ChoiceDef { variants })
+    }
+
+    /// The value type an ident stands for.
+    fn value_type(&mut self, ident: &TypeIdent) -> ValueType {
+        if let Some(id) = self.items.get(ident) {
+            return ValueType::Named(*id);
+        }
+        if let Some(id) = self.subst.get(ident) {
+            return ValueType::Named(*id);
+        }
+        if ident.type_ == IdentType::BuildIn {
+            return ValueType::Builtin(buildin(ident.name.as_str()));
+        }
+        if self.where_(&ident.ns) == Where::Xs {
+            return xs_builtin(ident.name.as_str());
+        }
+        let meta = self.meta;
+        match meta.items.get(ident).map(|t| &t.variant) {
+            Some(MetaTypeVariant::Reference(r)) => {
+                let vt = self.value_type(&r.type_);
+                if r.max_occurs == MaxOccurs::Bounded(1) {
+                    vt
+                } else {
+                    ValueType::List(Box::new(vt))
+                }
+            }
+            Some(MetaTypeVariant::BuildIn(_)) => ValueType::Builtin(buildin(ident.name.as_str())),
+            other => {
+                self.problems.push(format!(
+                    "{ident}: cannot use {} as a value type",
+                    other.map_or("a missing type", variant_name)
+                ));
+                ValueType::Builtin(Builtin::String)
+            }
+        }
+    }
+
+    fn global_elements(&mut self, globals: &[GlobalDecl]) -> Vec<GlobalElement> {
+        let mut by_name: HashMap<(Ns, String), TypeIdent> = HashMap::new();
+        for ident in self.meta.items.keys() {
+            if ident.type_ == IdentType::Element {
+                if let Where::Ours(ns) = self.where_(&ident.ns) {
+                    by_name.insert((ns, ident.name.to_string()), ident.clone());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut scopes: HashMap<Ns, Scope> = HashMap::new();
+        for g in globals {
+            let Some(ns) = Ns::from_uri(&g.target_ns) else { continue };
+            let Some(ident) = by_name.get(&(ns, g.name.clone())).cloned() else {
+                self.problems.push(format!("global element {} not interpreted", g.name));
+                continue;
+            };
+            let ty = self.value_type(&ident);
+            let substitutes = match self.subst.get(&ident) {
+                Some(&id) => match &self.types[id].kind {
+                    TypeKind::Choice(c) => c
+                        .variants
+                        .iter()
+                        .filter_map(|v| match &v.kind {
+                            VariantKind::Element { name, .. } => Some(name.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            out.push(GlobalElement {
+                rust_name: scopes.entry(ns).or_default().unique(&naming::upper_camel(&g.name)),
+                name: QName { ns, local: g.name.clone() },
+                ty,
+                substitutes,
+                is_abstract: g.is_abstract,
+            });
+        }
+        out
+    }
+}
+
+fn variant(rust_name: String, kind: VariantKind, doc: Vec<String>) -> ChoiceVariant {
+    ChoiceVariant { rust_name, kind, boxed: false, doc }
+}
+
+fn group_field(id: TypeId, occurs: Occurs) -> Field {
+    Field { rust_name: String::new(), occurs, kind: FieldKind::Group(id), boxed: false, doc: Vec::new() }
+}
+
+fn occurs(optional: bool, many: bool) -> Occurs {
+    if many {
+        Occurs::Many
+    } else if optional {
+        Occurs::Optional
+    } else {
+        Occurs::Required
+    }
+}
+
+/// Final field names: elements first, then attributes (`_attr` on a clash), groups as `choice`.
+fn name_fields(sd: &mut StructDef) {
+    let mut scope = Scope::default();
+    for f in &mut sd.fields {
+        let base = match (&f.kind, f.rust_name.is_empty()) {
+            (FieldKind::Group(_), true) => "content".to_owned(),
+            _ => f.rust_name.clone(),
+        };
+        f.rust_name = scope.unique(&base);
+    }
+    if sd.text.is_some() {
+        scope.reserve("value");
+    }
+    for a in &mut sd.attributes {
+        let base = naming::field_name(&a.name.local);
+        a.rust_name = if scope.contains(&base) {
+            scope.unique(&format!("{base}_attr"))
+        } else {
+            scope.unique(&base)
+        };
+    }
+}
+
+fn is_item_variant(v: &MetaTypeVariant, named: bool) -> bool {
+    match v {
+        MetaTypeVariant::ComplexType(_)
+        | MetaTypeVariant::Enumeration(_)
+        | MetaTypeVariant::SimpleType(_)
+        | MetaTypeVariant::Union(_) => true,
+        MetaTypeVariant::Reference(_) => named,
+        _ => false,
+    }
+}
+
+fn is_reference(v: &MetaTypeVariant) -> bool {
+    matches!(v, MetaTypeVariant::Reference(_) | MetaTypeVariant::Dynamic(_))
+}
+
+fn variant_name(v: &MetaTypeVariant) -> &'static str {
+    match v {
+        MetaTypeVariant::Union(_) => "a union",
+        MetaTypeVariant::BuildIn(_) => "a built-in",
+        MetaTypeVariant::Custom(_) => "a custom type",
+        MetaTypeVariant::Reference(_) => "a reference",
+        MetaTypeVariant::Enumeration(_) => "an enumeration",
+        MetaTypeVariant::Dynamic(_) => "a substitution group",
+        MetaTypeVariant::All(_) => "an xs:all group",
+        MetaTypeVariant::Choice(_) => "a choice group",
+        MetaTypeVariant::Sequence(_) => "a sequence group",
+        MetaTypeVariant::ComplexType(_) => "a complex type",
+        MetaTypeVariant::SimpleType(_) => "a simple type",
+    }
+}
+
+fn buildin(name: &str) -> Builtin {
+    match name {
+        "bool" => Builtin::Bool,
+        "i8" => Builtin::I8,
+        "i16" => Builtin::I16,
+        "i32" => Builtin::I32,
+        "i64" | "i128" | "isize" => Builtin::I64,
+        "u8" => Builtin::U8,
+        "u16" => Builtin::U16,
+        "u32" => Builtin::U32,
+        "u64" | "u128" | "usize" => Builtin::U64,
+        "f32" => Builtin::F32,
+        "f64" => Builtin::F64,
+        _ => Builtin::String,
+    }
+}
+
+/// Built-in XSD types → runtime value types.
+pub fn xs_builtin(name: &str) -> ValueType {
+    let b = match name {
+        "boolean" => Builtin::Bool,
+        "byte" => Builtin::I8,
+        "short" => Builtin::I16,
+        "int" => Builtin::I32,
+        "long" | "integer" | "nonPositiveInteger" | "negativeInteger" => Builtin::I64,
+        "unsignedByte" => Builtin::U8,
+        "unsignedShort" => Builtin::U16,
+        "unsignedInt" => Builtin::U32,
+        "unsignedLong" | "nonNegativeInteger" | "positiveInteger" => Builtin::U64,
+        "float" => Builtin::F32,
+        "double" => Builtin::F64,
+        "decimal" => Builtin::Decimal,
+        "dateTime" => Builtin::DateTime,
+        "date" => Builtin::Date,
+        "time" => Builtin::Time,
+        "duration" => Builtin::Duration,
+        "base64Binary" => Builtin::Base64,
+        "hexBinary" => Builtin::Hex,
+        "anyType" => Builtin::AnyElement,
+        "IDREFS" | "NMTOKENS" | "ENTITIES" => {
+            return ValueType::List(Box::new(ValueType::Builtin(Builtin::String)));
+        }
+        _ => Builtin::String,
+    };
+    ValueType::Builtin(b)
+}

@@ -1,0 +1,125 @@
+//! `xs:any` and `xs:anyType` content, kept as a tree so nothing the server sent is dropped.
+
+use super::XmlNs;
+use super::error::{DeError, SerError};
+use super::reader::{Start, XmlReader};
+use super::traits::{FromXml, ToXml};
+use super::writer::XmlWriter;
+
+/// An element of any content.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnyElement {
+    /// The element's namespace.
+    pub ns: XmlNs,
+    /// Its URI when `ns` is [`XmlNs::Other`].
+    pub ns_uri: String,
+    /// Local name.
+    pub local: String,
+    /// Attributes: namespace, local name, value.
+    pub attributes: Vec<(XmlNs, String, String)>,
+    /// Children, in order.
+    pub children: Vec<AnyNode>,
+}
+
+/// A child of an [`AnyElement`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyNode {
+    /// A child element.
+    Element(AnyElement),
+    /// Text (whitespace-only text between elements is dropped).
+    Text(String),
+}
+
+impl AnyElement {
+    /// The first child element named `local` (any namespace).
+    pub fn child(&self, local: &str) -> Option<&AnyElement> {
+        self.elements().find(|e| e.local == local)
+    }
+
+    /// The child elements.
+    pub fn elements(&self) -> impl Iterator<Item = &AnyElement> {
+        self.children.iter().filter_map(|c| match c {
+            AnyNode::Element(e) => Some(e),
+            AnyNode::Text(_) => None,
+        })
+    }
+
+    /// The concatenated text children.
+    pub fn text(&self) -> String {
+        self.children
+            .iter()
+            .filter_map(|c| match c {
+                AnyNode::Text(t) => Some(t.as_str()),
+                AnyNode::Element(_) => None,
+            })
+            .collect()
+    }
+
+    /// The value of attribute `local` (any namespace).
+    pub fn attribute(&self, local: &str) -> Option<&str> {
+        self.attributes.iter().find(|a| a.1 == local).map(|a| a.2.as_str())
+    }
+
+    /// Writes the element under its own name.
+    pub fn write(&self, w: &mut XmlWriter) -> Result<(), SerError> {
+        self.write_as(w, self.ns, &self.local)
+    }
+
+    fn write_as(&self, w: &mut XmlWriter, ns: XmlNs, local: &str) -> Result<(), SerError> {
+        let other = ns == XmlNs::Other || (ns == XmlNs::None && !self.ns_uri.is_empty());
+        if other {
+            w.start_uri(&self.ns_uri, local);
+        } else {
+            w.start(ns, local);
+        }
+        for (ans, alocal, value) in &self.attributes {
+            let ans = if *ans == XmlNs::Other { XmlNs::None } else { *ans };
+            w.attr_str(ans, alocal, value)?;
+        }
+        for c in &self.children {
+            match c {
+                AnyNode::Element(e) => e.write(w)?,
+                AnyNode::Text(t) => w.text(t)?,
+            }
+        }
+        if other {
+            w.end_uri(local);
+        } else {
+            w.end(ns, local);
+        }
+        Ok(())
+    }
+}
+
+impl FromXml for AnyElement {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, start: Start<'a>) -> Result<Self, DeError> {
+        let mut el = AnyElement {
+            ns: start.ns,
+            ns_uri: if start.ns == XmlNs::Other { r.element_uri(&start) } else { String::new() },
+            local: start.local.to_owned(),
+            ..AnyElement::default()
+        };
+        for a in r.attributes(&start) {
+            let a = a?;
+            el.attributes.push((a.ns, a.local.to_owned(), a.value.into_owned()));
+        }
+        r.read_mixed(start, |r, item| {
+            match item {
+                Ok(child) => el.children.push(AnyNode::Element(AnyElement::from_xml(r, child)?)),
+                Err(text) => {
+                    if !text.trim().is_empty() {
+                        el.children.push(AnyNode::Text(text));
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(el)
+    }
+}
+
+impl ToXml for AnyElement {
+    fn to_xml(&self, w: &mut XmlWriter, ns: XmlNs, local: &str) -> Result<(), SerError> {
+        self.write_as(w, ns, local)
+    }
+}

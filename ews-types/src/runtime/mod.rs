@@ -1,0 +1,87 @@
+//! The hand-written runtime that the generated bindings lean on.
+//!
+//! Generated code stays thin: each type gets a struct or enum and two short functions that call
+//! into [`XmlReader`] and [`XmlWriter`]. Namespace matching, depth limits, escaping, value
+//! parsing and the SOAP envelope live here, written once.
+
+mod any;
+mod error;
+mod reader;
+mod soap;
+mod traits;
+mod values;
+mod writer;
+
+pub use any::{AnyElement, AnyNode};
+pub use error::{DeError, DeErrorKind, SerError, ValueError};
+pub use reader::{Attr, ReaderConfig, Start, XmlReader};
+pub use soap::{Envelope, Fault, FaultDetail, Part, SOAP_NS, read_envelope, write_envelope};
+pub use traits::{ElementSet, FromXml, Operation, ToXml, XmlGroup, XmlValue};
+pub use values::{Base64Binary, Date, DateTime, Decimal, Duration, HexBinary, Time};
+pub use writer::XmlWriter;
+
+/// The namespaces the bindings know by name; others are [`XmlNs::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum XmlNs {
+    /// `http://schemas.microsoft.com/exchange/services/2006/types`, written with prefix `t`.
+    Types,
+    /// `http://schemas.microsoft.com/exchange/services/2006/messages`, written with prefix `m`.
+    Messages,
+    /// `http://schemas.microsoft.com/exchange/services/2006/errors` (fault details).
+    Errors,
+    /// `http://schemas.xmlsoap.org/soap/envelope/`, written with prefix `s`.
+    Soap,
+    /// `http://www.w3.org/XML/1998/namespace` (`xml:lang`).
+    Xml,
+    /// `http://www.w3.org/2001/XMLSchema-instance`.
+    Xsi,
+    /// No namespace.
+    #[default]
+    None,
+    /// Any other namespace.
+    Other,
+}
+
+impl XmlNs {
+    /// The namespace URI (empty for [`XmlNs::None`] and [`XmlNs::Other`]).
+    pub const fn uri(self) -> &'static str {
+        match self {
+            XmlNs::Types => "http://schemas.microsoft.com/exchange/services/2006/types",
+            XmlNs::Messages => "http://schemas.microsoft.com/exchange/services/2006/messages",
+            XmlNs::Errors => "http://schemas.microsoft.com/exchange/services/2006/errors",
+            XmlNs::Soap => "http://schemas.xmlsoap.org/soap/envelope/",
+            XmlNs::Xml => "http://www.w3.org/XML/1998/namespace",
+            XmlNs::Xsi => "http://www.w3.org/2001/XMLSchema-instance",
+            XmlNs::None | XmlNs::Other => "",
+        }
+    }
+
+    /// The prefix this crate writes for the namespace.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            XmlNs::Types => "t",
+            XmlNs::Messages => "m",
+            XmlNs::Errors => "e",
+            XmlNs::Soap => "s",
+            XmlNs::Xml => "xml",
+            XmlNs::Xsi => "xsi",
+            XmlNs::None | XmlNs::Other => "",
+        }
+    }
+
+    /// Classifies a namespace URI.
+    pub fn from_uri(uri: &str) -> XmlNs {
+        match uri {
+            "http://schemas.microsoft.com/exchange/services/2006/types" => XmlNs::Types,
+            "http://schemas.microsoft.com/exchange/services/2006/messages" => XmlNs::Messages,
+            "http://schemas.microsoft.com/exchange/services/2006/errors" => XmlNs::Errors,
+            "http://schemas.xmlsoap.org/soap/envelope/" | "http://www.w3.org/2003/05/soap-envelope" => {
+                XmlNs::Soap
+            }
+            "http://www.w3.org/XML/1998/namespace" => XmlNs::Xml,
+            "http://www.w3.org/2001/XMLSchema-instance" => XmlNs::Xsi,
+            "" => XmlNs::None,
+            _ => XmlNs::Other,
+        }
+    }
+}

@@ -1,0 +1,521 @@
+//! A streaming reader over a borrowed document: namespace-aware, depth-limited, no DTDs.
+
+use std::borrow::Cow;
+
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::{QName, ResolveResult};
+use quick_xml::reader::NsReader;
+
+use super::XmlNs;
+use super::error::{DeError, DeErrorKind};
+use super::traits::{FromXml, XmlValue};
+
+/// Limits for reading.
+#[derive(Debug, Clone, Copy)]
+pub struct ReaderConfig {
+    /// Deepest element nesting accepted (default 256).
+    pub max_depth: usize,
+}
+
+impl Default for ReaderConfig {
+    fn default() -> Self {
+        ReaderConfig { max_depth: 256 }
+    }
+}
+
+/// A start tag, as handed to generated code. Cheap to copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Start<'a> {
+    /// The element's namespace.
+    pub ns: XmlNs,
+    /// The element's local name.
+    pub local: &'a str,
+    content: &'a str,
+    name_len: usize,
+    empty: bool,
+    position: u64,
+}
+
+impl<'a> Start<'a> {
+    /// Whether the tag was self-closing (`<t:Foo/>`).
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+
+    /// The qualified name as written (`t:Foo`).
+    pub fn qname(&self) -> &'a str {
+        &self.content[..self.name_len]
+    }
+
+    /// Byte offset of the tag.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+}
+
+/// One attribute, with its namespace resolved.
+#[derive(Debug)]
+pub struct Attr<'a> {
+    /// Namespace (unprefixed attributes have [`XmlNs::None`]).
+    pub ns: XmlNs,
+    /// Local name.
+    pub local: &'a str,
+    /// Value, entity references resolved and whitespace normalised.
+    pub value: Cow<'a, str>,
+    position: u64,
+}
+
+impl Attr<'_> {
+    /// Parses the value.
+    pub fn parse<T: XmlValue>(&self) -> Result<T, DeError> {
+        T::from_text(&self.value).map_err(|source| DeError {
+            position: self.position,
+            kind: DeErrorKind::Value { element: format!("@{}", self.local), source },
+        })
+    }
+
+    /// Parses a whitespace-separated list value.
+    pub fn parse_list<T: XmlValue>(&self) -> Result<Vec<T>, DeError> {
+        self.value
+            .split_ascii_whitespace()
+            .map(|s| {
+                T::from_text(s).map_err(|source| DeError {
+                    position: self.position,
+                    kind: DeErrorKind::Value { element: format!("@{}", self.local), source },
+                })
+            })
+            .collect()
+    }
+}
+
+enum Peeked<'a> {
+    None,
+    Child(Start<'a>),
+    End,
+}
+
+/// Reads a document element by element. Generated `FromXml` impls drive it.
+pub struct XmlReader<'a> {
+    input: &'a str,
+    inner: NsReader<&'a [u8]>,
+    depth: usize,
+    config: ReaderConfig,
+    peeked: Peeked<'a>,
+}
+
+impl<'a> XmlReader<'a> {
+    /// A reader over `xml` with default limits.
+    pub fn new(xml: &'a str) -> Self {
+        Self::with_config(xml, ReaderConfig::default())
+    }
+
+    /// A reader over `xml`.
+    pub fn with_config(xml: &'a str, config: ReaderConfig) -> Self {
+        let mut inner = NsReader::from_str(xml);
+        let c = inner.config_mut();
+        c.expand_empty_elements = false;
+        c.check_end_names = true;
+        c.trim_text(false);
+        XmlReader { input: xml, inner, depth: 0, config, peeked: Peeked::None }
+    }
+
+    /// Current byte position.
+    pub fn position(&self) -> u64 {
+        self.inner.buffer_position()
+    }
+
+    /// An error of `kind` at the current position.
+    pub fn error(&self, kind: DeErrorKind) -> DeError {
+        DeError { position: self.position(), kind }
+    }
+
+    fn syntax(&self, e: impl std::fmt::Display) -> DeError {
+        DeError { position: self.inner.error_position(), kind: DeErrorKind::Syntax(e.to_string()) }
+    }
+
+    /// Reads the document's root element start (skipping the declaration, comments and PIs).
+    pub fn root(&mut self) -> Result<Start<'a>, DeError> {
+        match self.next_significant()? {
+            Some(s) => Ok(s),
+            None => Err(self.error(DeErrorKind::Unexpected {
+                expected: "a root element".into(),
+                found: "an end tag".into(),
+            })),
+        }
+    }
+
+    /// After the root element: only whitespace, comments and PIs may follow.
+    pub fn finish(&mut self) -> Result<(), DeError> {
+        loop {
+            let position = self.position();
+            match self.inner.read_event().map_err(|e| self.syntax(e))? {
+                Event::Eof => return Ok(()),
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if t.trim_ascii().is_empty() => {}
+                _ => {
+                    return Err(DeError {
+                        position,
+                        kind: DeErrorKind::Syntax("content after the root element".into()),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The next child start tag of the current element, or `None` at its end tag.
+    fn next_significant(&mut self) -> Result<Option<Start<'a>>, DeError> {
+        loop {
+            let position = self.position();
+            let (ns, ev) = {
+                let (res, ev) = self.inner.read_resolved_event().map_err(|e| {
+                    DeError { position, kind: DeErrorKind::Syntax(e.to_string()) }
+                })?;
+                (classify(&res), ev)
+            };
+            match ev {
+                Event::Start(s) => return self.start(ns, s, false, position).map(Some),
+                Event::Empty(s) => return self.start(ns, s, true, position).map(Some),
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    return Ok(None);
+                }
+                Event::Eof => return Err(DeError { position, kind: DeErrorKind::Eof }),
+                Event::DocType(_) => return Err(DeError { position, kind: DeErrorKind::DocType }),
+                Event::GeneralRef(r) if r.is_char_ref() => {
+                    r.resolve_char_ref().map_err(|e| self.syntax(e))?;
+                }
+                Event::GeneralRef(r) => {
+                    if quick_xml::escape::resolve_predefined_entity(&r).is_none() {
+                        return Err(DeError {
+                            position,
+                            kind: DeErrorKind::Syntax(format!("unknown entity &{};", &*r)),
+                        });
+                    }
+                }
+                // Text between elements of element-only content is ignored.
+                Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
+                Event::Decl(_) => {}
+            }
+        }
+    }
+
+    fn start(
+        &mut self,
+        ns: XmlNs,
+        s: BytesStart<'a>,
+        empty: bool,
+        position: u64,
+    ) -> Result<Start<'a>, DeError> {
+        let name_len = s.name().as_ref().len();
+        let content = self.reborrow(&s).ok_or_else(|| DeError {
+            position,
+            kind: DeErrorKind::Syntax("tag text is not a slice of the input".into()),
+        })?;
+        let qname = &content[..name_len];
+        let local = qname.rsplit(':').next().unwrap_or(qname);
+        if !empty {
+            self.depth += 1;
+            if self.depth > self.config.max_depth {
+                return Err(DeError { position, kind: DeErrorKind::TooDeep(self.config.max_depth) });
+            }
+        }
+        Ok(Start { ns, local, content, name_len, empty, position })
+    }
+
+    /// The tag text of `s` as a slice of the input (events of a `&str` reader borrow from it).
+    fn reborrow(&self, s: &str) -> Option<&'a str> {
+        let base = self.input.as_ptr() as usize;
+        let at = (s.as_ptr() as usize).checked_sub(base)?;
+        self.input.get(at..at.checked_add(s.len())?)
+    }
+
+    /// The next child of `parent`, or `None` once its end tag is consumed.
+    pub fn next_child(&mut self, parent: &Start<'a>) -> Result<Option<Start<'a>>, DeError> {
+        match std::mem::replace(&mut self.peeked, Peeked::None) {
+            Peeked::Child(s) => return Ok(Some(s)),
+            Peeked::End => return Ok(None),
+            Peeked::None => {}
+        }
+        if parent.empty {
+            return Ok(None);
+        }
+        self.next_significant()
+    }
+
+    /// Looks at the next child of `parent` without consuming it.
+    pub fn peek_child(&mut self, parent: &Start<'a>) -> Result<Option<Start<'a>>, DeError> {
+        match self.peeked {
+            Peeked::Child(s) => return Ok(Some(s)),
+            Peeked::End => return Ok(None),
+            Peeked::None => {}
+        }
+        if parent.empty {
+            return Ok(None);
+        }
+        match self.next_significant()? {
+            Some(s) => {
+                self.peeked = Peeked::Child(s);
+                Ok(Some(s))
+            }
+            None => {
+                self.peeked = Peeked::End;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Consumes the child returned by [`peek_child`](Self::peek_child).
+    pub fn take_peeked(&mut self) {
+        if let Peeked::Child(_) = self.peeked {
+            self.peeked = Peeked::None;
+        }
+    }
+
+    /// Skips `start` and everything inside it.
+    pub fn skip(&mut self, start: Start<'a>) -> Result<(), DeError> {
+        while let Some(child) = self.next_child(&start)? {
+            self.skip(child)?;
+        }
+        Ok(())
+    }
+
+    /// The attributes of `start` (namespace declarations left out).
+    pub fn attributes(
+        &self,
+        start: &Start<'a>,
+    ) -> impl Iterator<Item = Result<Attr<'a>, DeError>> + use<'a, '_> {
+        let position = start.position;
+        let attrs: Vec<_> = quick_xml::events::attributes::Attributes::new(start.content, start.name_len)
+            .map(|a| {
+                let a = a.map_err(|e| DeError { position, kind: DeErrorKind::Syntax(e.to_string()) })?;
+                Ok(a)
+            })
+            .collect();
+        attrs.into_iter().filter_map(move |a| {
+            let a = match a {
+                Ok(a) => a,
+                Err(e) => return Some(Err(e)),
+            };
+            let key: &'a str = match a.key {
+                QName(k) => k,
+            };
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                return None;
+            }
+            let (ns, local) = match key.split_once(':') {
+                None => (XmlNs::None, key),
+                Some(("xml", l)) => (XmlNs::Xml, l),
+                Some((_, l)) => {
+                    let (res, _) = self.inner.resolver().resolve_attribute(QName(key));
+                    (classify(&res), l)
+                }
+            };
+            let value = match a.normalized_value(XmlVersion::Implicit1_0) {
+                Ok(v) => v,
+                Err(e) => {
+                    return Some(Err(DeError { position, kind: DeErrorKind::Syntax(e.to_string()) }));
+                }
+            };
+            Some(Ok(Attr { ns, local, value, position }))
+        })
+    }
+
+    /// The text content of `start` (which must hold no elements), consuming its end tag.
+    pub fn read_text(&mut self, start: Start<'a>) -> Result<Cow<'a, str>, DeError> {
+        if start.empty {
+            return Ok(Cow::Borrowed(""));
+        }
+        let mut out: Cow<'a, str> = Cow::Borrowed("");
+        let push = |out: &mut Cow<'a, str>, piece: Cow<'a, str>| {
+            if out.is_empty() {
+                *out = piece;
+            } else {
+                out.to_mut().push_str(&piece);
+            }
+        };
+        loop {
+            let position = self.position();
+            let ev = self.inner.read_event().map_err(|e| self.syntax(e))?;
+            match ev {
+                Event::Text(t) => push(&mut out, t.xml_content(XmlVersion::Implicit1_0)),
+                Event::CData(c) => push(&mut out, c.into_inner()),
+                Event::GeneralRef(r) => {
+                    let resolved: Cow<'a, str> = if r.is_char_ref() {
+                        match r.resolve_char_ref().map_err(|e| self.syntax(e))? {
+                            Some(c) => Cow::Owned(c.to_string()),
+                            None => Cow::Borrowed(""),
+                        }
+                    } else {
+                        match quick_xml::escape::resolve_predefined_entity(&r) {
+                            Some(s) => Cow::Borrowed(s),
+                            None => {
+                                return Err(DeError {
+                                    position,
+                                    kind: DeErrorKind::Syntax(format!("unknown entity &{};", &*r)),
+                                });
+                            }
+                        }
+                    };
+                    push(&mut out, resolved);
+                }
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    return Ok(out);
+                }
+                Event::Start(s) | Event::Empty(s) => {
+                    let name = String::from_utf8_lossy(s.name().as_ref().as_bytes()).into_owned();
+                    return Err(DeError { position, kind: DeErrorKind::UnexpectedElement(name) });
+                }
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+                Event::DocType(_) => return Err(DeError { position, kind: DeErrorKind::DocType }),
+                Event::Eof => return Err(DeError { position, kind: DeErrorKind::Eof }),
+            }
+        }
+    }
+
+    /// Reads a simple-typed element.
+    pub fn read_value<T: XmlValue>(&mut self, start: Start<'a>) -> Result<T, DeError> {
+        let text = self.read_text(start)?;
+        T::from_text(&text).map_err(|source| DeError {
+            position: start.position,
+            kind: DeErrorKind::Value { element: start.qname().to_owned(), source },
+        })
+    }
+
+    /// Reads a whitespace-separated list element (`xs:list`).
+    pub fn read_list<T: XmlValue>(&mut self, start: Start<'a>) -> Result<Vec<T>, DeError> {
+        let text = self.read_text(start)?;
+        text.split_ascii_whitespace()
+            .map(|s| {
+                T::from_text(s).map_err(|source| DeError {
+                    position: start.position,
+                    kind: DeErrorKind::Value { element: start.qname().to_owned(), source },
+                })
+            })
+            .collect()
+    }
+
+    /// Reads a complex-typed element.
+    pub fn read<T: FromXml>(&mut self, start: Start<'a>) -> Result<T, DeError> {
+        T::from_xml(self, start)
+    }
+
+    /// Error: `parent` lacks `child`.
+    pub fn missing(&self, parent: &Start<'a>, child: &'static str) -> DeError {
+        DeError {
+            position: parent.position,
+            kind: DeErrorKind::MissingElement { parent: parent.qname().to_owned(), child },
+        }
+    }
+
+    /// Error: `element` lacks attribute `attribute`.
+    pub fn missing_attr(&self, element: &Start<'a>, attribute: &'static str) -> DeError {
+        DeError {
+            position: element.position,
+            kind: DeErrorKind::MissingAttribute { element: element.qname().to_owned(), attribute },
+        }
+    }
+
+    /// Stores `value` in `slot`, failing if `child` already filled it.
+    pub fn set_once<T>(
+        &self,
+        slot: &mut Option<T>,
+        child: &Start<'a>,
+        value: T,
+    ) -> Result<(), DeError> {
+        if slot.is_some() {
+            return Err(DeError {
+                position: child.position,
+                kind: DeErrorKind::Duplicate(child.qname().to_owned()),
+            });
+        }
+        *slot = Some(value);
+        Ok(())
+    }
+}
+
+fn classify(res: &ResolveResult<'_>) -> XmlNs {
+    match res {
+        ResolveResult::Bound(ns) => XmlNs::from_uri(ns.as_ref()),
+        ResolveResult::Unbound => XmlNs::None,
+        ResolveResult::Unknown(_) => XmlNs::Other,
+    }
+}
+
+impl<'a> XmlReader<'a> {
+    /// The namespace URI of `start`; call before reading past it.
+    pub fn element_uri(&self, start: &Start<'a>) -> String {
+        let (res, _) = self.inner.resolver().resolve_element(QName(start.qname()));
+        match res {
+            ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
+            _ => String::new(),
+        }
+    }
+
+    /// Reads mixed content of `start`: `each` gets `Ok(child)` for elements (which it must
+    /// read) and `Err(text)` for text runs.
+    pub fn read_mixed(
+        &mut self,
+        start: Start<'a>,
+        mut each: impl FnMut(&mut Self, Result<Start<'a>, String>) -> Result<(), DeError>,
+    ) -> Result<(), DeError> {
+        if start.empty {
+            return Ok(());
+        }
+        let mut text = String::new();
+        loop {
+            let position = self.position();
+            let (ns, ev) = {
+                let (res, ev) = self
+                    .inner
+                    .read_resolved_event()
+                    .map_err(|e| DeError { position, kind: DeErrorKind::Syntax(e.to_string()) })?;
+                (classify(&res), ev)
+            };
+            let child = match ev {
+                Event::Start(s) => Some(self.start(ns, s, false, position)?),
+                Event::Empty(s) => Some(self.start(ns, s, true, position)?),
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if !text.is_empty() {
+                        each(self, Err(std::mem::take(&mut text)))?;
+                    }
+                    return Ok(());
+                }
+                Event::Text(t) => {
+                    text.push_str(&t.xml_content(XmlVersion::Implicit1_0));
+                    None
+                }
+                Event::CData(c) => {
+                    text.push_str(&c.into_inner());
+                    None
+                }
+                Event::GeneralRef(r) => {
+                    if r.is_char_ref() {
+                        if let Some(c) = r.resolve_char_ref().map_err(|e| self.syntax(e))? {
+                            text.push(c);
+                        }
+                    } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r) {
+                        text.push_str(s);
+                    } else {
+                        return Err(DeError {
+                            position,
+                            kind: DeErrorKind::Syntax(format!("unknown entity &{};", &*r)),
+                        });
+                    }
+                    None
+                }
+                Event::DocType(_) => return Err(DeError { position, kind: DeErrorKind::DocType }),
+                Event::Eof => return Err(DeError { position, kind: DeErrorKind::Eof }),
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => None,
+            };
+            if let Some(child) = child {
+                if !text.is_empty() {
+                    each(self, Err(std::mem::take(&mut text)))?;
+                }
+                each(self, Ok(child))?;
+            }
+        }
+    }
+}
