@@ -22,6 +22,7 @@
 //! assert_eq!(req.folder_ids.content.len(), 1);
 //! ```
 
+pub mod inspect;
 pub mod runtime;
 
 #[allow(

@@ -507,7 +507,7 @@ impl Emitter<'_> {
             pub enum #name { #(#variants)* #other_variant }
             impl #rt::XmlValue for #name {
                 fn from_text(text: &str) -> ::std::result::Result<Self, #rt::ValueError> {
-                    Ok(match text { #(#from)* #other_from })
+                    Ok(match text.trim() { #(#from)* #other_from })
                 }
                 fn to_text(&self) -> ::std::borrow::Cow<'_, str> {
                     ::std::borrow::Cow::Borrowed(match self { #(#to)* #other_to })

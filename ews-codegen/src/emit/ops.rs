@@ -14,7 +14,7 @@ impl Emitter<'_> {
         self.model
             .elements
             .iter()
-            .filter(move |e| e.name.ns == ns && !e.is_abstract && e.substitutes.is_empty())
+            .filter(move |e| e.name.ns == ns && !e.is_abstract)
     }
 
     pub(crate) fn global_elements(&self, ns: Ns) -> TokenStream {

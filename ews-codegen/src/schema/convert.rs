@@ -30,6 +30,7 @@ struct Ctx<'a> {
     types: Vec<TypeDef>,
     scopes: BTreeMap<Ns, Scope>,
     open_enums: &'a [String],
+    abstract_heads: std::collections::HashSet<String>,
     problems: Vec<String>,
 }
 
@@ -48,6 +49,7 @@ pub fn convert(
         types: Vec::new(),
         scopes: BTreeMap::new(),
         open_enums,
+        abstract_heads: globals.iter().filter(|g| g.is_abstract).map(|g| g.name.clone()).collect(),
         problems: Vec::new(),
     };
     cx.declare_items(globals);
@@ -443,6 +445,15 @@ impl<'a> Ctx<'a> {
         };
         let mut variants = Vec::new();
         let mut scope = Scope::default();
+        // a concrete head element stands for itself too
+        if !self.abstract_heads.contains(ident.name.as_str()) {
+            if let Some(t) = &d.type_ {
+                let name = QName { ns: self.ns_of(ident), local: ident.name.to_string() };
+                let ty = self.value_type(t);
+                let rust = scope.unique(&naming::upper_camel(&name.local));
+                variants.push(variant(rust, VariantKind::Element { name, ty, many: false }, Vec::new()));
+            }
+        }
         for member in &d.derived_types {
             let (name, ty) = self.element_decl(&member.type_);
             let rust = scope.unique(&naming::upper_camel(&name.local));
@@ -503,7 +514,13 @@ impl<'a> Ctx<'a> {
                 self.problems.push(format!("global element {} not interpreted", g.name));
                 continue;
             };
-            let ty = self.value_type(&ident);
+            let ty = match (&self.meta.items[&ident].variant, g.is_abstract) {
+                (MetaTypeVariant::Dynamic(d), false) if d.type_.is_some() => {
+                    let t = d.type_.clone().expect("checked");
+                    self.value_type(&t)
+                }
+                _ => self.value_type(&ident),
+            };
             let substitutes = match self.subst.get(&ident) {
                 Some(&id) => match &self.types[id].kind {
                     TypeKind::Choice(c) => c

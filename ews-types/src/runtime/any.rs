@@ -66,26 +66,41 @@ impl AnyElement {
     }
 
     fn write_as(&self, w: &mut XmlWriter, ns: XmlNs, local: &str) -> Result<(), SerError> {
-        let other = ns == XmlNs::Other || (ns == XmlNs::None && !self.ns_uri.is_empty());
-        if other {
-            w.start_uri(&self.ns_uri, local);
-        } else {
+        self.write_in(w, ns, local, "")
+    }
+
+    /// Writes with prefixes for the namespaces the envelope declares (`t`, `m`, `s`) and a
+    /// default-namespace declaration for any other; `default` is the default namespace in scope.
+    fn write_in(&self, w: &mut XmlWriter, ns: XmlNs, local: &str, default: &str) -> Result<(), SerError> {
+        let uri = match ns {
+            XmlNs::Other => self.ns_uri.as_str(),
+            XmlNs::Types | XmlNs::Messages | XmlNs::Soap => "",
+            other => other.uri(),
+        };
+        let prefixed = matches!(ns, XmlNs::Types | XmlNs::Messages | XmlNs::Soap);
+        let by_uri = !prefixed && uri != default;
+        if prefixed {
             w.start(ns, local);
+        } else if by_uri {
+            w.start_uri(uri, local);
+        } else {
+            w.start(XmlNs::None, local);
         }
+        let inner_default = if prefixed { default } else { uri };
         for (ans, alocal, value) in &self.attributes {
             let ans = if *ans == XmlNs::Other { XmlNs::None } else { *ans };
             w.attr_str(ans, alocal, value)?;
         }
         for c in &self.children {
             match c {
-                AnyNode::Element(e) => e.write(w)?,
+                AnyNode::Element(e) => e.write_in(w, e.ns, &e.local, inner_default)?,
                 AnyNode::Text(t) => w.text(t)?,
             }
         }
-        if other {
-            w.end_uri(local);
-        } else {
+        if prefixed {
             w.end(ns, local);
+        } else {
+            w.end_uri(local);
         }
         Ok(())
     }

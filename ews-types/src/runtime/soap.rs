@@ -39,6 +39,11 @@ pub struct Fault {
     pub code: String,
     /// `faultstring`.
     pub string: String,
+    /// `faultstring`'s `xml:lang`.
+    pub lang: Option<String>,
+    /// Whether `faultcode` and `faultstring` were written in the SOAP namespace (some servers
+    /// do); SOAP 1.1 leaves them unqualified.
+    pub qualified: bool,
     /// `faultactor`.
     pub actor: Option<String>,
     /// `detail`, kept whole.
@@ -69,10 +74,16 @@ impl Fault {
 
     fn write(&self, w: &mut XmlWriter) -> Result<(), SerError> {
         w.start(XmlNs::Soap, "Fault");
-        for (name, value) in [("faultcode", Some(&self.code)), ("faultstring", Some(&self.string)), ("faultactor", self.actor.as_ref())] {
-            if let Some(v) = value {
-                w.value(XmlNs::None, name, v)?;
-            }
+        let ns = if self.qualified { XmlNs::Soap } else { XmlNs::None };
+        w.value(ns, "faultcode", &self.code)?;
+        w.start(ns, "faultstring");
+        if let Some(lang) = &self.lang {
+            w.attr_str(XmlNs::Xml, "lang", lang)?;
+        }
+        w.text(&self.string)?;
+        w.end(ns, "faultstring");
+        if let Some(actor) = &self.actor {
+            w.value(ns, "faultactor", actor)?;
         }
         if let Some(d) = &self.detail {
             d.write(w)?;
@@ -96,9 +107,20 @@ impl FaultDetail {
 fn read_fault<'a>(r: &mut XmlReader<'a>, start: super::reader::Start<'a>) -> Result<Fault, DeError> {
     let mut f = Fault::default();
     while let Some(c) = r.next_child(&start)? {
+        if c.local == "faultcode" {
+            f.qualified = c.ns == XmlNs::Soap;
+        }
         match c.local {
             "faultcode" => f.code = r.read_text(c)?.trim().to_owned(),
-            "faultstring" => f.string = r.read_text(c)?.into_owned(),
+            "faultstring" => {
+                for a in r.attributes(&c) {
+                    let a = a?;
+                    if a.ns == XmlNs::Xml && a.local == "lang" {
+                        f.lang = Some(a.value.into_owned());
+                    }
+                }
+                f.string = r.read_text(c)?.into_owned();
+            }
             "faultactor" => f.actor = Some(r.read_text(c)?.into_owned()),
             "detail" => f.detail = Some(AnyElement::from_xml(r, c)?),
             _ => r.skip(c)?,

@@ -1,0 +1,132 @@
+//! The logic of the `inspect` example: read a SOAP document into the generated types and,
+//! optionally, check that writing it back gives the same XML.
+
+use crate::Element;
+use crate::runtime::{
+    AnyElement, DateTime, ElementSet, FromXml, Part, XmlReader, XmlValue, read_envelope,
+    write_envelope,
+};
+
+/// What reading one document found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspected {
+    /// The body element's local name (`GetItemResponse`, or `Fault`).
+    pub element: String,
+    /// Differences between the document and its re-serialization (empty when equal or not
+    /// compared).
+    pub differences: Vec<String>,
+}
+
+/// Reads `xml` (an envelope or a bare body element) into the generated types; with `roundtrip`,
+/// writes it back and compares the two as XML.
+pub fn inspect(xml: &str, roundtrip: bool) -> Result<Inspected, String> {
+    let env = read_envelope::<Element>(xml).map_err(|e| e.to_string())?;
+    let mut element = String::new();
+    for part in env.headers.iter().chain(&env.body) {
+        if let Part::Other(a) = part {
+            if matches!(a.ns, crate::runtime::XmlNs::Types | crate::runtime::XmlNs::Messages) {
+                return Err(format!("<{}> is not an element of this schema", a.local));
+            }
+        }
+    }
+    if let Some(p) = env.body.first() {
+        element = match p {
+            Part::Known(e) => e.local_name().to_owned(),
+            Part::Fault(_) => "Fault".to_owned(),
+            Part::Other(a) => return Err(format!("<{}> is not an element of this schema", a.local)),
+        };
+    }
+    let mut differences = Vec::new();
+    if roundtrip {
+        let written = write_envelope(&env).map_err(|e| format!("writing back: {e}"))?;
+        let a = tree(xml).map_err(|e| format!("original: {e}"))?;
+        let b = tree(&written).map_err(|e| format!("written back: {e}"))?;
+        compare(&a, &b, &mut String::new(), &mut differences);
+    }
+    Ok(Inspected { element, differences })
+}
+
+fn tree(xml: &str) -> Result<AnyElement, String> {
+    let mut r = XmlReader::new(xml);
+    let root = r.root().map_err(|e| e.to_string())?;
+    AnyElement::from_xml(&mut r, root).map_err(|e| e.to_string())
+}
+
+/// Whether two text values are equal as typed values: the same string, the same boolean
+/// (`1`/`true`), the same number, or the same instant written with another offset.
+pub fn same_value(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a == b {
+        return true;
+    }
+    if let (Ok(x), Ok(y)) = (bool::from_text(a), bool::from_text(b)) {
+        return x == y;
+    }
+    if let (Ok(x), Ok(y)) = (a.parse::<f64>(), b.parse::<f64>()) {
+        return x == y;
+    }
+    if let (Ok(x), Ok(y)) = (DateTime::from_text(a), DateTime::from_text(b)) {
+        return match (x.to_utc(), y.to_utc()) {
+            (Some(p), Some(q)) => p == q,
+            _ => x.local == y.local && x.offset == y.offset,
+        };
+    }
+    if let (Ok(x), Ok(y)) =
+        (crate::runtime::Duration::from_text(a), crate::runtime::Duration::from_text(b))
+    {
+        return x == y;
+    }
+    // base64 written with other line breaks
+    let strip = |s: &str| s.split_ascii_whitespace().collect::<String>();
+    strip(a) == strip(b) && !strip(a).is_empty()
+}
+
+fn compare(a: &AnyElement, b: &AnyElement, path: &mut String, out: &mut Vec<String>) {
+    let len = path.len();
+    path.push('/');
+    path.push_str(&a.local);
+    if a.local != b.local || a.ns != b.ns || a.ns_uri != b.ns_uri {
+        out.push(format!("{path}: element <{}> became <{}>", a.local, b.local));
+        path.truncate(len);
+        return;
+    }
+    for (ns, local, value) in &a.attributes {
+        match b.attributes.iter().find(|x| x.0 == *ns && x.1 == *local) {
+            None => out.push(format!("{path}/@{local}: missing after round trip")),
+            Some(x) if !same_value(value, &x.2) => {
+                out.push(format!("{path}/@{local}: {value:?} became {:?}", x.2))
+            }
+            _ => {}
+        }
+    }
+    for (_, local, _) in &b.attributes {
+        if !a.attributes.iter().any(|x| x.1 == *local) {
+            out.push(format!("{path}/@{local}: added by round trip"));
+        }
+    }
+    let (ta, tb) = (a.text(), b.text());
+    let element_only = a.elements().next().is_some() || b.elements().next().is_some();
+    if !element_only && !same_value(&ta, &tb) {
+        out.push(format!("{path}: text {:?} became {:?}", cut(&ta), cut(&tb)));
+    }
+    let ea: Vec<&AnyElement> = a.elements().collect();
+    let eb: Vec<&AnyElement> = b.elements().collect();
+    for (x, y) in ea.iter().zip(&eb) {
+        compare(x, y, path, out);
+    }
+    if ea.len() > eb.len() {
+        for x in &ea[eb.len()..] {
+            out.push(format!("{path}/{}: dropped by round trip", x.local));
+        }
+    } else {
+        for y in &eb[ea.len()..] {
+            out.push(format!("{path}/{}: added by round trip", y.local));
+        }
+    }
+    path.truncate(len);
+}
+
+fn cut(s: &str) -> String {
+    let s = s.trim();
+    if s.chars().count() > 60 { s.chars().take(60).chain("…".chars()).collect() } else { s.to_owned() }
+}
