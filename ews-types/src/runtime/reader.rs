@@ -14,13 +14,13 @@ use super::traits::{FromXml, XmlValue};
 /// Limits for reading.
 #[derive(Debug, Clone, Copy)]
 pub struct ReaderConfig {
-    /// Deepest element nesting accepted (default 256).
+    /// Deepest element nesting accepted (default 64; EWS documents nest about 15 deep).
     pub max_depth: usize,
 }
 
 impl Default for ReaderConfig {
     fn default() -> Self {
-        ReaderConfig { max_depth: 256 }
+        ReaderConfig { max_depth: 64 }
     }
 }
 

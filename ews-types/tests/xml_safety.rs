@@ -1,0 +1,116 @@
+//! Reading never expands entities or DTDs, limits depth, matches namespaces by URI and skips
+//! unknown elements; writing escapes every string and rejects characters XML 1.0 forbids.
+
+use ews_types::runtime::{FromXml, ToXml, XmlNs, XmlReader, XmlWriter};
+use ews_types::{m, t};
+
+const NS: &str = r#"xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types""#;
+
+fn read<T: FromXml>(xml: &str) -> Result<T, String> {
+    let mut r = XmlReader::new(xml);
+    let root = r.root().map_err(|e| e.to_string())?;
+    let v = T::from_xml(&mut r, root).map_err(|e| e.to_string())?;
+    r.finish().map_err(|e| e.to_string())?;
+    Ok(v)
+}
+
+#[test]
+fn doctype_and_entities_are_refused() {
+    let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><t:ItemId xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" Id="&lol2;"/>"#;
+    let e = read::<t::ItemId>(laughs).unwrap_err();
+    assert!(e.contains("DOCTYPE"), "{e}");
+    let xxe = format!(r#"<t:Mailbox {NS}><t:EmailAddress>&xxe;</t:EmailAddress></t:Mailbox>"#);
+    let e = read::<t::EmailAddressType>(&xxe).unwrap_err();
+    assert!(e.contains("unknown entity"), "{e}");
+    let nul = format!(r#"<t:Mailbox {NS}><t:Name>&#0;</t:Name></t:Mailbox>"#);
+    assert!(read::<t::EmailAddressType>(&nul).is_err());
+}
+
+#[test]
+fn deep_nesting_is_a_clean_error() {
+    let mut xml = format!("<t:Restriction {NS}>");
+    for _ in 0..100_000 {
+        xml.push_str("<t:Not>");
+    }
+    let e = read::<t::Restriction>(&xml).unwrap_err();
+    assert!(e.contains("deeper than"), "{e}");
+}
+
+#[test]
+fn namespaces_match_by_uri_not_prefix() {
+    let xml = r#"<x:ItemId xmlns:x="http://schemas.microsoft.com/exchange/services/2006/types" Id="A" ChangeKey="B"/>"#;
+    let id = read::<t::ItemId>(xml).unwrap();
+    assert_eq!((id.id.as_str(), id.change_key.as_deref()), ("A", Some("B")));
+    // default namespace, unknown element and attribute skipped
+    let xml = r#"<Mailbox xmlns="http://schemas.microsoft.com/exchange/services/2006/types" New="1"><Name>N</Name><NewThing><Deep/></NewThing><EmailAddress>a@x.com</EmailAddress></Mailbox>"#;
+    let mbx = read::<t::EmailAddressType>(xml).unwrap();
+    assert_eq!(mbx.email_address.as_deref(), Some("a@x.com"));
+    assert_eq!(mbx.name.as_deref(), Some("N"));
+    // right local names in a wrong namespace are not EWS fields
+    let xml = r#"<t:Mailbox xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:z="urn:other"><z:EmailAddress>evil@x.com</z:EmailAddress></t:Mailbox>"#;
+    assert_eq!(read::<t::EmailAddressType>(xml).unwrap().email_address, None);
+}
+
+#[test]
+fn duplicates_and_trailing_junk_are_errors() {
+    let xml = format!(r#"<t:Mailbox {NS}><t:Name>a</t:Name><t:Name>b</t:Name></t:Mailbox>"#);
+    assert!(read::<t::EmailAddressType>(&xml).unwrap_err().contains("more than once"));
+    let xml = format!(r#"<t:Mailbox {NS}/><junk/>"#);
+    assert!(read::<t::EmailAddressType>(&xml).is_err());
+}
+
+#[test]
+fn hostile_strings_are_escaped_and_forbidden_chars_rejected() {
+    let hostile = r#"a<b&c"]]><t:SID>S-1-5-18</t:SID>@x.com"#;
+    let mbx = t::EmailAddressType { email_address: Some(hostile.into()), ..Default::default() };
+    let mut w = XmlWriter::new();
+    mbx.to_xml(&mut w, XmlNs::Types, "Mailbox").unwrap();
+    let xml = w.into_string();
+    assert!(xml.contains("a&lt;b&amp;c\"]]&gt;&lt;t:SID&gt;"), "{xml}");
+    assert!(!xml.contains("<t:SID>"));
+    let back = read::<t::EmailAddressType>(&xml).unwrap();
+    assert_eq!(back.email_address.as_deref(), Some(hostile));
+
+    for bad in ["nul\0", "bell\u{7}", "\u{FFFE}"] {
+        let mbx = t::EmailAddressType { name: Some(bad.into()), ..Default::default() };
+        let mut w = XmlWriter::new();
+        assert!(mbx.to_xml(&mut w, XmlNs::Types, "Mailbox").is_err(), "{bad:?}");
+    }
+    // CR survives a round trip
+    let mbx = t::EmailAddressType { name: Some("a\r\nb".into()), ..Default::default() };
+    let mut w = XmlWriter::new();
+    mbx.to_xml(&mut w, XmlNs::Types, "Mailbox").unwrap();
+    assert_eq!(read::<t::EmailAddressType>(&w.into_string()).unwrap().name.as_deref(), Some("a\r\nb"));
+}
+
+#[test]
+fn open_enums_keep_unknown_values_and_closed_ones_reject_them() {
+    use ews_types::runtime::XmlValue;
+    let code = m::ResponseCode::from_text("ErrorSomethingNew2027").unwrap();
+    assert_eq!(code, m::ResponseCode::Other("ErrorSomethingNew2027".into()));
+    assert_eq!(code.to_text(), "ErrorSomethingNew2027");
+    assert_eq!(m::ResponseCode::from_text("ErrorServerBusy").unwrap(), m::ResponseCode::ErrorServerBusy);
+    assert!(t::ResponseClass::from_text("Maybe").is_err());
+    let days: Vec<t::DayOfWeek> = {
+        let xml = format!(r#"<t:DaysOfWeek {NS}>Monday Wednesday</t:DaysOfWeek>"#);
+        let mut r = XmlReader::new(&xml);
+        let root = r.root().unwrap();
+        r.read_list(root).unwrap()
+    };
+    assert_eq!(days, vec![t::DayOfWeek::Monday, t::DayOfWeek::Wednesday]);
+}
+
+#[test]
+fn operations_carry_wsdl_facts() {
+    use ews_types::headers::AcceptsExchangeImpersonation;
+    use ews_types::runtime::Operation;
+    fn impersonable<O: AcceptsExchangeImpersonation>() -> &'static str {
+        O::SOAP_ACTION
+    }
+    assert_eq!(
+        impersonable::<m::GetItem>(),
+        "http://schemas.microsoft.com/exchange/services/2006/messages/GetItem"
+    );
+    assert_eq!(<m::CreateItem as Operation>::RESPONSE_ELEMENT, "CreateItemResponse");
+    assert_eq!(ews_types::OPERATIONS.len(), 123);
+}
