@@ -1,0 +1,64 @@
+//! `ews-codegen`: a thin CLI over the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(version, about = "Generate Rust bindings from an EWS schema")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate bindings from DIR (types.xsd, messages.xsd, services.wsdl) into FILE.
+    Generate {
+        /// Folder holding the schema files.
+        #[arg(long, env = "EWS_SCHEMA_DIR")]
+        schema_dir: PathBuf,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print counts of what a schema yields (types, elements, operations, headers).
+    Stats {
+        /// Folder holding the schema files.
+        #[arg(long, env = "EWS_SCHEMA_DIR")]
+        schema_dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate { schema_dir, out } => ews_codegen::Builder::new(schema_dir)
+            .out_file(&out)
+            .generate()
+            .map(|g| {
+                let lines = g.source.lines().count();
+                let state = if g.written { "written" } else { "unchanged" };
+                println!("{}: {lines} lines, {state}", out.display());
+            }),
+        Command::Stats { schema_dir } => ews_codegen::Builder::new(schema_dir).model().map(|m| {
+            use ews_codegen::model::TypeKind;
+            let count = |f: fn(&TypeKind) -> bool| m.types.iter().filter(|t| f(&t.kind)).count();
+            println!("structs      {}", count(|k| matches!(k, TypeKind::Struct(_))));
+            println!("choices      {}", count(|k| matches!(k, TypeKind::Choice(_))));
+            println!("enums        {}", count(|k| matches!(k, TypeKind::Enum(_))));
+            println!("aliases      {}", count(|k| matches!(k, TypeKind::Alias(_))));
+            println!("elements     {}", m.elements.len());
+            println!("operations   {}", m.operations.len());
+            println!("headers      {}", m.headers.len());
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
