@@ -73,7 +73,10 @@ impl Builder {
 
     /// The schema files this build reads (for `cargo:rerun-if-changed`).
     pub fn schema_files(&self) -> Vec<PathBuf> {
-        SCHEMA_FILES.iter().map(|f| self.schema_dir.join(f)).collect()
+        SCHEMA_FILES
+            .iter()
+            .map(|f| self.schema_dir.join(f))
+            .collect()
     }
 
     /// Reads the schema into the model, without emitting.
@@ -105,7 +108,11 @@ impl Builder {
             Some(path) => render::write_if_changed(path, &source)?,
             None => false,
         };
-        Ok(Generated { source, model, written })
+        Ok(Generated {
+            source,
+            model,
+            written,
+        })
     }
 }
 
@@ -113,7 +120,12 @@ fn hash_files(files: &[PathBuf]) -> Result<String, Error> {
     let mut h = Sha256::new();
     for f in files {
         let bytes = std::fs::read(f).map_err(|e| Error::io(f, e))?;
-        h.update(Path::new(f).file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+        h.update(
+            Path::new(f)
+                .file_name()
+                .map(|n| n.as_encoded_bytes())
+                .unwrap_or_default(),
+        );
         h.update(&bytes);
     }
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())

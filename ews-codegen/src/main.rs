@@ -45,10 +45,19 @@ fn main() -> ExitCode {
         Command::Stats { schema_dir } => ews_codegen::Builder::new(schema_dir).model().map(|m| {
             use ews_codegen::model::TypeKind;
             let count = |f: fn(&TypeKind) -> bool| m.types.iter().filter(|t| f(&t.kind)).count();
-            println!("structs      {}", count(|k| matches!(k, TypeKind::Struct(_))));
-            println!("choices      {}", count(|k| matches!(k, TypeKind::Choice(_))));
+            println!(
+                "structs      {}",
+                count(|k| matches!(k, TypeKind::Struct(_)))
+            );
+            println!(
+                "choices      {}",
+                count(|k| matches!(k, TypeKind::Choice(_)))
+            );
             println!("enums        {}", count(|k| matches!(k, TypeKind::Enum(_))));
-            println!("aliases      {}", count(|k| matches!(k, TypeKind::Alias(_))));
+            println!(
+                "aliases      {}",
+                count(|k| matches!(k, TypeKind::Alias(_)))
+            );
             println!("elements     {}", m.elements.len());
             println!("operations   {}", m.operations.len());
             println!("headers      {}", m.headers.len());

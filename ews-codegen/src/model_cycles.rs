@@ -26,7 +26,9 @@ fn by_value_edges(model: &Model, id: TypeId) -> Vec<TypeId> {
             .variants
             .iter()
             .filter_map(|v| match &v.kind {
-                VariantKind::Element { ty, many: false, .. } => named(ty),
+                VariantKind::Element {
+                    ty, many: false, ..
+                } => named(ty),
                 VariantKind::Group(g) => Some(*g),
                 _ => None,
             })
@@ -119,7 +121,9 @@ pub fn box_cycles(model: &mut Model) {
             TypeKind::Choice(c) => {
                 for v in &mut c.variants {
                     let t = match &v.kind {
-                        VariantKind::Element { ty, many: false, .. } => target(ty),
+                        VariantKind::Element {
+                            ty, many: false, ..
+                        } => target(ty),
                         VariantKind::Group(g) => Some(*g),
                         _ => None,
                     };

@@ -26,9 +26,9 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 const KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
     "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
-    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe",
-    "use", "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro", "override",
-    "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
 /// The Rust type name for a named XSD type, before collision handling.
@@ -43,7 +43,10 @@ pub fn type_name(xsd: &str) -> String {
 /// UpperCamelCase that keeps existing capitals (`ItemId` stays, `item:Subject` → `ItemSubject`).
 pub fn upper_camel(s: &str) -> String {
     let mut out = String::new();
-    for part in s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+    for part in s
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+    {
         let mut chars = part.chars();
         if let Some(first) = chars.next() {
             out.push(first.to_ascii_uppercase());
@@ -66,7 +69,10 @@ pub fn enum_variant(value: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             // `SP1` → `Sp1`, `HTML` stays `Html`-like only when fully upper: keep simple and stable.
-            if p.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) && p.len() > 1 {
+            if p.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && p.len() > 1
+            {
                 p.to_upper_camel_case()
             } else {
                 let mut c = p.chars();
@@ -80,7 +86,9 @@ pub fn enum_variant(value: &str) -> String {
 
 /// A Rust field name for an element or attribute.
 pub fn field_name(xml: &str) -> String {
-    let mut s = xml.replace(|c: char| !c.is_ascii_alphanumeric(), "_").to_snake_case();
+    let mut s = xml
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        .to_snake_case();
     if s.is_empty() {
         s = "value".into();
     }
@@ -138,7 +146,10 @@ mod tests {
         assert_eq!(type_name("GetItemType"), "GetItem");
         assert_eq!(type_name("Type"), "Type");
         assert_eq!(type_name("BodyTypeType"), "BodyType");
-        assert_eq!(type_name("NonEmptyArrayOfAttachmentsType"), "NonEmptyArrayOfAttachments");
+        assert_eq!(
+            type_name("NonEmptyArrayOfAttachmentsType"),
+            "NonEmptyArrayOfAttachments"
+        );
         assert_eq!(type_name("ExchangeVersionType"), "ExchangeVersion");
         assert_eq!(type_name("lowerType"), "Lower");
     }
@@ -151,7 +162,10 @@ mod tests {
         assert_eq!(enum_variant("NoError"), "NoError");
         assert_eq!(enum_variant(""), "Empty");
         assert_eq!(enum_variant("15"), "V15");
-        assert_eq!(enum_variant("calendar:IsAllDayEvent"), "CalendarIsAllDayEvent");
+        assert_eq!(
+            enum_variant("calendar:IsAllDayEvent"),
+            "CalendarIsAllDayEvent"
+        );
         assert_eq!(enum_variant("Self"), "Self_");
     }
 

@@ -65,7 +65,11 @@ pub fn parse(text: &str) -> Result<(Vec<Operation>, Vec<HeaderKind>), String> {
         };
         let local = s.local_name().as_ref().to_owned();
         let parent = path.last().map(String::as_str).unwrap_or("");
-        let grand = path.len().checked_sub(2).map(|i| path[i].as_str()).unwrap_or("");
+        let grand = path
+            .len()
+            .checked_sub(2)
+            .map(|i| path[i].as_str())
+            .unwrap_or("");
         match (grand, parent, local.as_str()) {
             (_, "", "definitions") => {
                 for a in s.attributes().flatten() {
@@ -81,7 +85,10 @@ pub fn parse(text: &str) -> Result<(Vec<Operation>, Vec<HeaderKind>), String> {
                 let (Some(name), Some(el)) = (attr(s, "name"), attr(s, "element")) else {
                     return Err(format!("message {message}: part without name or element"));
                 };
-                raw.messages.entry(message.clone()).or_default().insert(name, el);
+                raw.messages
+                    .entry(message.clone())
+                    .or_default()
+                    .insert(name, el);
             }
             (_, "portType" | "binding", "operation") => op = attr(s, "name").unwrap_or_default(),
             ("portType", "operation", "input" | "output") => {
@@ -104,13 +111,21 @@ pub fn parse(text: &str) -> Result<(Vec<Operation>, Vec<HeaderKind>), String> {
                 let msg = strip_prefix(&attr(s, "message").unwrap_or_default());
                 let part = attr(s, "part").unwrap_or_default();
                 let entry = raw.binding_ops.entry(op.clone()).or_default();
-                if io == "input" { &mut entry.in_headers } else { &mut entry.out_headers }
-                    .push((msg, part));
+                if io == "input" {
+                    &mut entry.in_headers
+                } else {
+                    &mut entry.out_headers
+                }
+                .push((msg, part));
             }
             ("operation", "input" | "output", "body") => {
                 let entry = raw.binding_ops.entry(op.clone()).or_default();
                 let parts = attr(s, "parts");
-                if io == "input" { entry.in_body = parts } else { entry.out_body = parts }
+                if io == "input" {
+                    entry.in_body = parts
+                } else {
+                    entry.out_body = parts
+                }
             }
             _ => {}
         }
@@ -133,7 +148,10 @@ impl Raw {
             .get(prefix)
             .ok_or_else(|| format!("unknown prefix in {q}"))?;
         let ns = Ns::from_uri(uri).ok_or_else(|| format!("{q}: namespace {uri} is not EWS"))?;
-        Ok(QName { ns, local: local.to_owned() })
+        Ok(QName {
+            ns,
+            local: local.to_owned(),
+        })
     }
 
     fn body_part(
@@ -142,9 +160,14 @@ impl Raw {
         named: Option<&str>,
         headers: &[(String, String)],
     ) -> Result<QName, String> {
-        let parts = self.messages.get(msg).ok_or_else(|| format!("message {msg} missing"))?;
+        let parts = self
+            .messages
+            .get(msg)
+            .ok_or_else(|| format!("message {msg} missing"))?;
         if let Some(name) = named {
-            let el = parts.get(name).ok_or_else(|| format!("message {msg} lacks part {name}"))?;
+            let el = parts
+                .get(name)
+                .ok_or_else(|| format!("message {msg} lacks part {name}"))?;
             return self.qname(el);
         }
         let body: Vec<_> = parts
@@ -153,7 +176,10 @@ impl Raw {
             .collect();
         match body.as_slice() {
             [(_, el)] => self.qname(el),
-            _ => Err(format!("message {msg}: expected one body part, found {}", body.len())),
+            _ => Err(format!(
+                "message {msg}: expected one body part, found {}",
+                body.len()
+            )),
         }
     }
 
@@ -236,10 +262,22 @@ mod tests {
         assert_eq!(ops.len(), 1);
         let op = &ops[0];
         assert_eq!(op.name, "GetItem");
-        assert_eq!(op.input, QName { ns: Ns::Messages, local: "GetItem".into() });
+        assert_eq!(
+            op.input,
+            QName {
+                ns: Ns::Messages,
+                local: "GetItem".into()
+            }
+        );
         assert_eq!(op.output.local, "GetItemResponse");
         assert!(op.soap_action.ends_with("/GetItem"));
-        assert_eq!(headers[op.input_headers[0]].marker, "AcceptsExchangeImpersonation");
-        assert_eq!(headers[op.output_headers[0]].element.local, "ServerVersionInfo");
+        assert_eq!(
+            headers[op.input_headers[0]].marker,
+            "AcceptsExchangeImpersonation"
+        );
+        assert_eq!(
+            headers[op.output_headers[0]].element.local,
+            "ServerVersionInfo"
+        );
     }
 }

@@ -33,12 +33,18 @@ fn main() -> ExitCode {
         let result = std::fs::read(f)
             .map_err(|e| e.to_string())
             .and_then(|b| String::from_utf8(b).map_err(|e| format!("not UTF-8: {e}")))
-            .and_then(|xml| ews_types::inspect::inspect(xml.trim_start_matches('\u{feff}'), roundtrip));
+            .and_then(|xml| {
+                ews_types::inspect::inspect(xml.trim_start_matches('\u{feff}'), roundtrip)
+            });
         match result {
             Ok(r) if r.differences.is_empty() => println!("{f}: OK {}", r.element),
             Ok(r) => {
                 failed += 1;
-                println!("{f}: ROUNDTRIP DIFFERS {} ({} differences)", r.element, r.differences.len());
+                println!(
+                    "{f}: ROUNDTRIP DIFFERS {} ({} differences)",
+                    r.element,
+                    r.differences.len()
+                );
                 for d in r.differences {
                     println!("    {d}");
                 }

@@ -24,7 +24,10 @@ pub fn inspect(xml: &str, roundtrip: bool) -> Result<Inspected, String> {
     let mut element = String::new();
     for part in env.headers.iter().chain(&env.body) {
         if let Part::Other(a) = part {
-            if matches!(a.ns, crate::runtime::XmlNs::Types | crate::runtime::XmlNs::Messages) {
+            if matches!(
+                a.ns,
+                crate::runtime::XmlNs::Types | crate::runtime::XmlNs::Messages
+            ) {
                 return Err(format!("<{}> is not an element of this schema", a.local));
             }
         }
@@ -33,7 +36,9 @@ pub fn inspect(xml: &str, roundtrip: bool) -> Result<Inspected, String> {
         element = match p {
             Part::Known(e) => e.local_name().to_owned(),
             Part::Fault(_) => "Fault".to_owned(),
-            Part::Other(a) => return Err(format!("<{}> is not an element of this schema", a.local)),
+            Part::Other(a) => {
+                return Err(format!("<{}> is not an element of this schema", a.local));
+            }
         };
     }
     let mut differences = Vec::new();
@@ -43,7 +48,10 @@ pub fn inspect(xml: &str, roundtrip: bool) -> Result<Inspected, String> {
         let b = tree(&written).map_err(|e| format!("written back: {e}"))?;
         compare(&a, &b, &mut String::new(), &mut differences);
     }
-    Ok(Inspected { element, differences })
+    Ok(Inspected {
+        element,
+        differences,
+    })
 }
 
 fn tree(xml: &str) -> Result<AnyElement, String> {
@@ -71,9 +79,10 @@ pub fn same_value(a: &str, b: &str) -> bool {
             _ => x.local == y.local && x.offset == y.offset,
         };
     }
-    if let (Ok(x), Ok(y)) =
-        (crate::runtime::Duration::from_text(a), crate::runtime::Duration::from_text(b))
-    {
+    if let (Ok(x), Ok(y)) = (
+        crate::runtime::Duration::from_text(a),
+        crate::runtime::Duration::from_text(b),
+    ) {
         return x == y;
     }
     // base64 written with other line breaks
@@ -86,7 +95,10 @@ fn compare(a: &AnyElement, b: &AnyElement, path: &mut String, out: &mut Vec<Stri
     path.push('/');
     path.push_str(&a.local);
     if a.local != b.local || a.ns != b.ns || a.ns_uri != b.ns_uri {
-        out.push(format!("{path}: element <{}> became <{}>", a.local, b.local));
+        out.push(format!(
+            "{path}: element <{}> became <{}>",
+            a.local, b.local
+        ));
         path.truncate(len);
         return;
     }
@@ -128,5 +140,9 @@ fn compare(a: &AnyElement, b: &AnyElement, path: &mut String, out: &mut Vec<Stri
 
 fn cut(s: &str) -> String {
     let s = s.trim();
-    if s.chars().count() > 60 { s.chars().take(60).chain("…".chars()).collect() } else { s.to_owned() }
+    if s.chars().count() > 60 {
+        s.chars().take(60).chain("…".chars()).collect()
+    } else {
+        s.to_owned()
+    }
 }

@@ -39,3 +39,7 @@ mod generated {
 }
 
 pub use generated::*;
+
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

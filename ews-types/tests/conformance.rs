@@ -37,7 +37,11 @@ fn read(path: &Path) -> String {
 #[test]
 fn every_valid_document_deserializes_and_round_trips() {
     let docs = valid_documents();
-    assert_eq!(docs.len(), 143, "MANIFEST.tsv: 143 schema-valid documents or faults");
+    assert_eq!(
+        docs.len(),
+        143,
+        "MANIFEST.tsv: 143 schema-valid documents or faults"
+    );
     let mut failures = Vec::new();
     for (path, _) in &docs {
         match inspect(&read(path), true) {
@@ -46,7 +50,12 @@ fn every_valid_document_deserializes_and_round_trips() {
             Err(e) => failures.push(format!("{}: {e}", path.display())),
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -59,12 +68,22 @@ fn calendar_items_in_items_read_with_inherited_fields() {
         panic!("expected a FindItemResponse")
     };
     let debug = format!("{resp:?}");
-    assert!(debug.contains("CalendarItem("), "calendar items read as such: {debug:.300}");
-    assert!(debug.contains("subject: Some("), "inherited ItemType fields are read");
+    assert!(
+        debug.contains("CalendarItem("),
+        "calendar items read as such: {debug:.300}"
+    );
+    assert!(
+        debug.contains("subject: Some("),
+        "inherited ItemType fields are read"
+    );
 }
 
 fn xmllint() -> Option<PathBuf> {
-    let out = Command::new("sh").arg("-c").arg("command -v xmllint").output().ok()?;
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("command -v xmllint")
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
@@ -116,7 +135,10 @@ fn reserialized_requests_validate_against_messages_xsd() {
                 bare: true,
             };
             let xml = write_envelope(&single).unwrap();
-            let f = tmp.join(format!("{i:03}-{}.xml", path.file_stem().unwrap().to_string_lossy()));
+            let f = tmp.join(format!(
+                "{i:03}-{}.xml",
+                path.file_stem().unwrap().to_string_lossy()
+            ));
             std::fs::write(&f, xml).unwrap();
             fragments.push(f);
         }
@@ -129,7 +151,14 @@ fn reserialized_requests_validate_against_messages_xsd() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let failed: Vec<&str> = stderr.lines().filter(|l| !l.ends_with(" validates")).collect();
-    assert!(out.status.success() && failed.is_empty(), "xmllint:\n{}", failed.join("\n"));
+    let failed: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.ends_with(" validates"))
+        .collect();
+    assert!(
+        out.status.success() && failed.is_empty(),
+        "xmllint:\n{}",
+        failed.join("\n")
+    );
     std::fs::remove_dir_all(&tmp).ok();
 }

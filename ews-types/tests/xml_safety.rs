@@ -48,13 +48,20 @@ fn namespaces_match_by_uri_not_prefix() {
     assert_eq!(mbx.name.as_deref(), Some("N"));
     // right local names in a wrong namespace are not EWS fields
     let xml = r#"<t:Mailbox xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:z="urn:other"><z:EmailAddress>evil@x.com</z:EmailAddress></t:Mailbox>"#;
-    assert_eq!(read::<t::EmailAddressType>(xml).unwrap().email_address, None);
+    assert_eq!(
+        read::<t::EmailAddressType>(xml).unwrap().email_address,
+        None
+    );
 }
 
 #[test]
 fn duplicates_and_trailing_junk_are_errors() {
     let xml = format!(r#"<t:Mailbox {NS}><t:Name>a</t:Name><t:Name>b</t:Name></t:Mailbox>"#);
-    assert!(read::<t::EmailAddressType>(&xml).unwrap_err().contains("more than once"));
+    assert!(
+        read::<t::EmailAddressType>(&xml)
+            .unwrap_err()
+            .contains("more than once")
+    );
     let xml = format!(r#"<t:Mailbox {NS}/><junk/>"#);
     assert!(read::<t::EmailAddressType>(&xml).is_err());
 }
@@ -62,7 +69,10 @@ fn duplicates_and_trailing_junk_are_errors() {
 #[test]
 fn hostile_strings_are_escaped_and_forbidden_chars_rejected() {
     let hostile = r#"a<b&c"]]><t:SID>S-1-5-18</t:SID>@x.com"#;
-    let mbx = t::EmailAddressType { email_address: Some(hostile.into()), ..Default::default() };
+    let mbx = t::EmailAddressType {
+        email_address: Some(hostile.into()),
+        ..Default::default()
+    };
     let mut w = XmlWriter::new();
     mbx.to_xml(&mut w, XmlNs::Types, "Mailbox").unwrap();
     let xml = w.into_string();
@@ -72,15 +82,30 @@ fn hostile_strings_are_escaped_and_forbidden_chars_rejected() {
     assert_eq!(back.email_address.as_deref(), Some(hostile));
 
     for bad in ["nul\0", "bell\u{7}", "\u{FFFE}"] {
-        let mbx = t::EmailAddressType { name: Some(bad.into()), ..Default::default() };
+        let mbx = t::EmailAddressType {
+            name: Some(bad.into()),
+            ..Default::default()
+        };
         let mut w = XmlWriter::new();
-        assert!(mbx.to_xml(&mut w, XmlNs::Types, "Mailbox").is_err(), "{bad:?}");
+        assert!(
+            mbx.to_xml(&mut w, XmlNs::Types, "Mailbox").is_err(),
+            "{bad:?}"
+        );
     }
     // CR survives a round trip
-    let mbx = t::EmailAddressType { name: Some("a\r\nb".into()), ..Default::default() };
+    let mbx = t::EmailAddressType {
+        name: Some("a\r\nb".into()),
+        ..Default::default()
+    };
     let mut w = XmlWriter::new();
     mbx.to_xml(&mut w, XmlNs::Types, "Mailbox").unwrap();
-    assert_eq!(read::<t::EmailAddressType>(&w.into_string()).unwrap().name.as_deref(), Some("a\r\nb"));
+    assert_eq!(
+        read::<t::EmailAddressType>(&w.into_string())
+            .unwrap()
+            .name
+            .as_deref(),
+        Some("a\r\nb")
+    );
 }
 
 #[test]
@@ -89,7 +114,10 @@ fn open_enums_keep_unknown_values_and_closed_ones_reject_them() {
     let code = m::ResponseCode::from_text("ErrorSomethingNew2027").unwrap();
     assert_eq!(code, m::ResponseCode::Other("ErrorSomethingNew2027".into()));
     assert_eq!(code.to_text(), "ErrorSomethingNew2027");
-    assert_eq!(m::ResponseCode::from_text("ErrorServerBusy").unwrap(), m::ResponseCode::ErrorServerBusy);
+    assert_eq!(
+        m::ResponseCode::from_text("ErrorServerBusy").unwrap(),
+        m::ResponseCode::ErrorServerBusy
+    );
     assert!(t::ResponseClass::from_text("Maybe").is_err());
     let days: Vec<t::DayOfWeek> = {
         let xml = format!(r#"<t:DaysOfWeek {NS}>Monday Wednesday</t:DaysOfWeek>"#);
@@ -111,6 +139,9 @@ fn operations_carry_wsdl_facts() {
         impersonable::<m::GetItem>(),
         "http://schemas.microsoft.com/exchange/services/2006/messages/GetItem"
     );
-    assert_eq!(<m::CreateItem as Operation>::RESPONSE_ELEMENT, "CreateItemResponse");
+    assert_eq!(
+        <m::CreateItem as Operation>::RESPONSE_ELEMENT,
+        "CreateItemResponse"
+    );
     assert_eq!(ews_types::OPERATIONS.len(), 123);
 }

@@ -35,7 +35,11 @@ impl Emitter<'_> {
                 quote!(#rt::AnyElement)
             }
         };
-        let base = if f.boxed { quote!(::std::boxed::Box<#base>) } else { base };
+        let base = if f.boxed {
+            quote!(::std::boxed::Box<#base>)
+        } else {
+            base
+        };
         match f.occurs {
             Occurs::Required => base,
             Occurs::Optional => quote!(::std::option::Option<#base>),
@@ -43,7 +47,12 @@ impl Emitter<'_> {
         }
     }
 
-    fn struct_item(&self, name: &proc_macro2::Ident, doc: TokenStream, s: &StructDef) -> TokenStream {
+    fn struct_item(
+        &self,
+        name: &proc_macro2::Ident,
+        doc: TokenStream,
+        s: &StructDef,
+    ) -> TokenStream {
         let rt = &self.rt;
         let mut fields = Vec::new();
         for a in &s.attributes {
@@ -55,7 +64,11 @@ impl Emitter<'_> {
                 }
                 _ => self.rust_type(&a.ty),
             };
-            let ty = if a.required { ty } else { quote!(::std::option::Option<#ty>) };
+            let ty = if a.required {
+                ty
+            } else {
+                quote!(::std::option::Option<#ty>)
+            };
             let mut d = a.doc.clone();
             d.insert(0, format!("Attribute `{}`.", a.name.local));
             let d = doc_attrs(&d);
@@ -163,10 +176,18 @@ impl Emitter<'_> {
             let ns = self.ns_tokens(a.name.ns);
             let local = &a.name.local;
             lets.push(quote!(let mut #var = None;));
-            let parse = if self.shape(&a.ty) == Shape::List { quote!(a.parse_list()?) } else { quote!(a.parse()?) };
+            let parse = if self.shape(&a.ty) == Shape::List {
+                quote!(a.parse_list()?)
+            } else {
+                quote!(a.parse()?)
+            };
             attr_arms.push(quote!((#ns, #local) => #var = Some(#parse),));
             build.push(if a.required {
-                let start = if s.is_group { quote!(first) } else { quote!(start) };
+                let start = if s.is_group {
+                    quote!(first)
+                } else {
+                    quote!(start)
+                };
                 quote!(#fname: #var.ok_or_else(|| r.missing_attr(&#start, #local))?,)
             } else {
                 quote!(#fname: #var,)
@@ -189,11 +210,21 @@ impl Emitter<'_> {
             let var = format_ident!("f{}", i);
             let fname = format_ident!("{}", f.rust_name);
             lets.push(match (f.occurs, &f.kind) {
-                (Occurs::Many, _) | (_, FieldKind::Any) => quote!(let mut #var = ::std::vec::Vec::new();),
+                (Occurs::Many, _) | (_, FieldKind::Any) => {
+                    quote!(let mut #var = ::std::vec::Vec::new();)
+                }
                 _ => quote!(let mut #var = None;),
             });
-            let take = if s.is_group { quote!(r.take_peeked();) } else { quote!() };
-            let parent = if s.is_group { quote!(parent) } else { quote!(&start) };
+            let take = if s.is_group {
+                quote!(r.take_peeked();)
+            } else {
+                quote!()
+            };
+            let parent = if s.is_group {
+                quote!(parent)
+            } else {
+                quote!(&start)
+            };
             let (pattern, value) = match &f.kind {
                 FieldKind::Element { name, ty } => {
                     let ns = self.ns_tokens(name.ns);
@@ -216,8 +247,14 @@ impl Emitter<'_> {
                     )
                 }
                 FieldKind::Any => {
-                    catch_all = Some(quote! { _ => { #take #var.push(<#rt::AnyElement as #rt::FromXml>::from_xml(r, c)?); } });
-                    let start = if s.is_group { quote!(first) } else { quote!(start) };
+                    catch_all = Some(
+                        quote! { _ => { #take #var.push(<#rt::AnyElement as #rt::FromXml>::from_xml(r, c)?); } },
+                    );
+                    let start = if s.is_group {
+                        quote!(first)
+                    } else {
+                        quote!(start)
+                    };
                     build.push(match f.occurs {
                         Occurs::Many => quote!(#fname: #var,),
                         Occurs::Optional => quote!(#fname: #var.into_iter().next(),),
@@ -226,7 +263,11 @@ impl Emitter<'_> {
                     continue;
                 }
             };
-            let value = if f.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
+            let value = if f.boxed {
+                quote!(::std::boxed::Box::new(#value))
+            } else {
+                value
+            };
             let arm = match f.occurs {
                 Occurs::Many => quote!(#pattern => { #take #var.push(#value); }),
                 _ if s.is_group => {
@@ -249,7 +290,11 @@ impl Emitter<'_> {
                         FieldKind::Element { name, .. } => name.local.clone(),
                         _ => f.rust_name.clone(),
                     };
-                    let start = if s.is_group { quote!(first) } else { quote!(start) };
+                    let start = if s.is_group {
+                        quote!(first)
+                    } else {
+                        quote!(start)
+                    };
                     quote!(#fname: #var.ok_or_else(|| r.missing(&#start, #what))?,)
                 }
                 _ => quote!(#fname: #var,),
@@ -267,7 +312,11 @@ impl Emitter<'_> {
             None => {}
         }
         let unknown = catch_all.unwrap_or_else(|| {
-            if s.is_group { quote!(_ => break,) } else { quote!(_ => r.skip(c)?,) }
+            if s.is_group {
+                quote!(_ => break,)
+            } else {
+                quote!(_ => r.skip(c)?,)
+            }
         });
         let children = if s.text.is_some() && s.fields.is_empty() && !s.is_group {
             quote!()
@@ -300,7 +349,11 @@ impl Emitter<'_> {
             let fname = format_ident!("{}", a.rust_name);
             let ns = self.ns_tokens(a.name.ns);
             let local = &a.name.local;
-            let call = if self.shape(&a.ty) == Shape::List { quote!(attr_list) } else { quote!(attr) };
+            let call = if self.shape(&a.ty) == Shape::List {
+                quote!(attr_list)
+            } else {
+                quote!(attr)
+            };
             out.push(if a.required {
                 quote!(w.#call(#ns, #local, &self.#fname)?;)
             } else {
@@ -348,7 +401,12 @@ impl Emitter<'_> {
         quote!(#(#out)*)
     }
 
-    fn choice_item(&self, name: &proc_macro2::Ident, doc: TokenStream, c: &ChoiceDef) -> TokenStream {
+    fn choice_item(
+        &self,
+        name: &proc_macro2::Ident,
+        doc: TokenStream,
+        c: &ChoiceDef,
+    ) -> TokenStream {
         let rt = &self.rt;
         let mut variants = Vec::new();
         let mut starts = Vec::new();
@@ -362,8 +420,16 @@ impl Emitter<'_> {
             match &v.kind {
                 VariantKind::Element { name: en, ty, many } => {
                     let t = self.rust_type(ty);
-                    let t = if v.boxed { quote!(::std::boxed::Box<#t>) } else { t };
-                    let t = if *many { quote!(::std::vec::Vec<#t>) } else { t };
+                    let t = if v.boxed {
+                        quote!(::std::boxed::Box<#t>)
+                    } else {
+                        t
+                    };
+                    let t = if *many {
+                        quote!(::std::vec::Vec<#t>)
+                    } else {
+                        t
+                    };
                     let mut d2 = v.doc.clone();
                     d2.insert(0, format!("Element `{}`.", en.local));
                     let d = doc_attrs(&d2);
@@ -380,10 +446,18 @@ impl Emitter<'_> {
                         }
                     };
                     let one = read_one(quote!(first));
-                    let one = if v.boxed { quote!(::std::boxed::Box::new(#one)) } else { one };
+                    let one = if v.boxed {
+                        quote!(::std::boxed::Box::new(#one))
+                    } else {
+                        one
+                    };
                     if *many {
                         let more = read_one(quote!(c));
-                        let more = if v.boxed { quote!(::std::boxed::Box::new(#more)) } else { more };
+                        let more = if v.boxed {
+                            quote!(::std::boxed::Box::new(#more))
+                        } else {
+                            more
+                        };
                         read_arms.push(quote! {
                             (#ns, #local) => {
                                 let mut all = vec![#one];
@@ -411,18 +485,29 @@ impl Emitter<'_> {
                 }
                 VariantKind::Group(g) => {
                     let p = self.path(*g);
-                    let t = if v.boxed { quote!(::std::boxed::Box<#p>) } else { p.clone() };
+                    let t = if v.boxed {
+                        quote!(::std::boxed::Box<#p>)
+                    } else {
+                        p.clone()
+                    };
                     variants.push(quote!(#d #vname(#t),));
                     starts.push(quote!(<#p as #rt::XmlGroup>::starts_with(ns, local)));
                     let read = quote!(<#p as #rt::XmlGroup>::read_group(r, parent, first)?);
-                    let read = if v.boxed { quote!(::std::boxed::Box::new(#read)) } else { read };
+                    let read = if v.boxed {
+                        quote!(::std::boxed::Box::new(#read))
+                    } else {
+                        read
+                    };
                     read_arms.push(quote!((ns, local) if <#p as #rt::XmlGroup>::starts_with(ns, local) => Self::#vname(#read),));
-                    write_arms.push(quote!(Self::#vname(v) => #rt::XmlGroup::write_group(#vref, w)?,));
+                    write_arms
+                        .push(quote!(Self::#vname(v) => #rt::XmlGroup::write_group(#vref, w)?,));
                 }
                 VariantKind::Any => {
                     variants.push(quote!(#d #vname(#rt::AnyElement),));
                     starts.push(quote!(true));
-                    any_arm = Some(quote!(_ => Self::#vname(<#rt::AnyElement as #rt::FromXml>::from_xml(r, first)?),));
+                    any_arm = Some(
+                        quote!(_ => Self::#vname(<#rt::AnyElement as #rt::FromXml>::from_xml(r, first)?),),
+                    );
                     write_arms.push(quote!(Self::#vname(v) => v.write(w)?,));
                 }
             }
@@ -443,7 +528,11 @@ impl Emitter<'_> {
                 }
             }
         });
-        let starts = if starts.is_empty() { quote!(false) } else { quote!(#(#starts)||*) };
+        let starts = if starts.is_empty() {
+            quote!(false)
+        } else {
+            quote!(#(#starts)||*)
+        };
         quote! {
             #doc
             #[derive(Debug, Clone, PartialEq)]
@@ -465,7 +554,13 @@ impl Emitter<'_> {
         }
     }
 
-    fn enum_item(&self, name: &proc_macro2::Ident, doc: TokenStream, xsd: &str, e: &EnumDef) -> TokenStream {
+    fn enum_item(
+        &self,
+        name: &proc_macro2::Ident,
+        doc: TokenStream,
+        xsd: &str,
+        e: &EnumDef,
+    ) -> TokenStream {
         let rt = &self.rt;
         let mut variants = Vec::new();
         let mut from = Vec::new();
@@ -483,7 +578,10 @@ impl Emitter<'_> {
         }
         let (other_variant, other_from, other_to, derives) = if e.open || e.values.is_empty() {
             (
-                quote!(#[doc = " A value this schema does not list, kept verbatim."] Other(::std::string::String),),
+                quote!(
+                    #[doc = " A value this schema does not list, kept verbatim."]
+                    Other(::std::string::String),
+                ),
                 quote!(other => Self::Other(other.to_owned()),),
                 quote!(Self::Other(s) => return ::std::borrow::Cow::Borrowed(s),),
                 quote!(#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]),

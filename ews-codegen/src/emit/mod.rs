@@ -18,7 +18,9 @@ pub struct EmitOptions {
 
 impl Default for EmitOptions {
     fn default() -> Self {
-        EmitOptions { runtime: "crate::runtime".into() }
+        EmitOptions {
+            runtime: "crate::runtime".into(),
+        }
     }
 }
 
@@ -29,7 +31,10 @@ pub(crate) struct Emitter<'m> {
 
 /// Emits the whole model: modules `t` and `m`, `headers`, `Element`, and operation impls.
 pub fn emit(model: &Model, options: &EmitOptions) -> TokenStream {
-    let rt: TokenStream = options.runtime.parse().expect("runtime path is a Rust path");
+    let rt: TokenStream = options
+        .runtime
+        .parse()
+        .expect("runtime path is a Rust path");
     let e = Emitter { model, rt };
     let mut t_items = TokenStream::new();
     let mut m_items = TokenStream::new();

@@ -28,11 +28,21 @@ impl Emitter<'_> {
             let v = format_ident!("{}", e.rust_name);
             let ty = self.rust_type(&e.ty);
             let local = &e.name.local;
-            let doc = format!(" `<{}:{}>`", if ns == Ns::Messages { "m" } else { "t" }, local);
+            let doc = format!(
+                " `<{}:{}>`",
+                if ns == Ns::Messages { "m" } else { "t" },
+                local
+            );
             variants.push(quote!(#[doc = #doc] #v(#ty),));
             let (r, w) = match self.shape(&e.ty) {
-                Shape::Simple => (quote!(r.read_value(start)?), quote!(w.value(#nst, #local, v)?)),
-                Shape::List => (quote!(r.read_list(start)?), quote!(w.list(#nst, #local, v)?)),
+                Shape::Simple => (
+                    quote!(r.read_value(start)?),
+                    quote!(w.value(#nst, #local, v)?),
+                ),
+                Shape::List => (
+                    quote!(r.read_list(start)?),
+                    quote!(w.list(#nst, #local, v)?),
+                ),
                 Shape::Complex => (
                     quote!(<#ty as #rt::FromXml>::from_xml(r, start)?),
                     quote!(#rt::ToXml::to_xml(v, w, #nst, #local)?),
@@ -130,7 +140,8 @@ impl Emitter<'_> {
         let mut out = Vec::new();
         let mut seen: HashMap<TypeId, &str> = HashMap::new();
         for op in &self.model.operations {
-            let (Some(input), Some(output)) = (by_name.get(&op.input), by_name.get(&op.output)) else {
+            let (Some(input), Some(output)) = (by_name.get(&op.input), by_name.get(&op.output))
+            else {
                 continue;
             };
             let (ValueType::Named(in_id), ValueType::Named(_)) = (&input.ty, &output.ty) else {
@@ -139,9 +150,15 @@ impl Emitter<'_> {
             if seen.insert(*in_id, &op.name).is_some() {
                 continue; // a request type shared by two operations keeps its first
             }
-            let req = self.rust_type(&input.ty).to_string().replace("super :: ", "");
+            let req = self
+                .rust_type(&input.ty)
+                .to_string()
+                .replace("super :: ", "");
             let req: TokenStream = req.parse().expect("path");
-            let resp = self.rust_type(&output.ty).to_string().replace("super :: ", "");
+            let resp = self
+                .rust_type(&output.ty)
+                .to_string()
+                .replace("super :: ", "");
             let resp: TokenStream = resp.parse().expect("path");
             let name = &op.name;
             let action = &op.soap_action;
@@ -162,7 +179,12 @@ impl Emitter<'_> {
                 #(#markers)*
             });
         }
-        let names: Vec<&str> = self.model.operations.iter().map(|o| o.name.as_str()).collect();
+        let names: Vec<&str> = self
+            .model
+            .operations
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
         quote! {
             /// The names of every operation in the WSDL, in document order.
             pub const OPERATIONS: &[&str] = &[#(#names),*];

@@ -49,7 +49,11 @@ pub fn convert(
         types: Vec::new(),
         scopes: BTreeMap::new(),
         open_enums,
-        abstract_heads: globals.iter().filter(|g| g.is_abstract).map(|g| g.name.clone()).collect(),
+        abstract_heads: globals
+            .iter()
+            .filter(|g| g.is_abstract)
+            .map(|g| g.name.clone())
+            .collect(),
         problems: Vec::new(),
     };
     cx.declare_items(globals);
@@ -128,10 +132,14 @@ impl<'a> Ctx<'a> {
         };
         // 1. substitution-group heads take their element's name.
         for (ident, ty) in &meta.items {
-            let Where::Ours(ns) = self.where_(&ident.ns) else { continue };
+            let Where::Ours(ns) = self.where_(&ident.ns) else {
+                continue;
+            };
             if ident.type_ == IdentType::Element {
                 if let MetaTypeVariant::Dynamic(_) = &ty.variant {
-                    let name = self.scope(ns).unique(&naming::upper_camel(ident.name.as_str()));
+                    let name = self
+                        .scope(ns)
+                        .unique(&naming::upper_camel(ident.name.as_str()));
                     let id = self.push(ident.name.to_string(), ns, name, ty.documentation.clone());
                     self.subst.insert(ident.clone(), id);
                 }
@@ -144,7 +152,9 @@ impl<'a> Ctx<'a> {
         // 2. named types: names without a `Type` suffix first, so `FooType` yields to `Foo`.
         let mut named: Vec<(&TypeIdent, Ns)> = Vec::new();
         for (ident, ty) in &meta.items {
-            let Where::Ours(ns) = self.where_(&ident.ns) else { continue };
+            let Where::Ours(ns) = self.where_(&ident.ns) else {
+                continue;
+            };
             if ident.type_ != IdentType::Type || !is_item_variant(&ty.variant, true) {
                 continue;
             }
@@ -166,7 +176,9 @@ impl<'a> Ctx<'a> {
         }
         // 3. anonymous types of elements take the element's name.
         for (ident, ty) in &meta.items {
-            let Where::Ours(ns) = self.where_(&ident.ns) else { continue };
+            let Where::Ours(ns) = self.where_(&ident.ns) else {
+                continue;
+            };
             let anonymous = match ident.type_ {
                 IdentType::ElementType => true,
                 IdentType::Element => !is_global(ident, ns) || !is_reference(&ty.variant),
@@ -195,7 +207,9 @@ impl<'a> Ctx<'a> {
             MetaTypeVariant::ComplexType(c) => {
                 let mut sd = StructDef::default();
                 for a in c.attributes.iter() {
-                    let AttributeMetaVariant::Type(t) = &a.variant else { continue };
+                    let AttributeMetaVariant::Type(t) = &a.variant else {
+                        continue;
+                    };
                     let name = QName {
                         ns: match a.form {
                             FormChoiceType::Qualified => self.ns_of_prop(&a.ident.ns),
@@ -241,7 +255,11 @@ impl<'a> Ctx<'a> {
             }),
             MetaTypeVariant::SimpleType(s) => {
                 let vt = self.value_type(&s.base);
-                TypeKind::Alias(if s.is_list { ValueType::List(Box::new(vt)) } else { vt })
+                TypeKind::Alias(if s.is_list {
+                    ValueType::List(Box::new(vt))
+                } else {
+                    vt
+                })
             }
             MetaTypeVariant::Union(_) => TypeKind::Alias(ValueType::Builtin(Builtin::String)),
             MetaTypeVariant::Reference(r) => {
@@ -278,7 +296,8 @@ impl<'a> Ctx<'a> {
     ) {
         let meta = self.meta;
         let Some(ty) = meta.items.get(content) else {
-            self.problems.push(format!("{parent}: content {content} not found"));
+            self.problems
+                .push(format!("{parent}: content {content} not found"));
             return;
         };
         match &ty.variant {
@@ -302,7 +321,10 @@ impl<'a> Ctx<'a> {
     fn flatten(&mut self, parent: &str, ns: Ns, g: &GroupMeta, optional: bool, sd: &mut StructDef) {
         let meta = self.meta;
         for el in g.elements.iter() {
-            let occ = occurs(optional || el.min_occurs == 0, el.max_occurs != MaxOccurs::Bounded(1));
+            let occ = occurs(
+                optional || el.min_occurs == 0,
+                el.max_occurs != MaxOccurs::Bounded(1),
+            );
             let type_ = match &el.variant {
                 ElementMetaVariant::Text => {
                     sd.text = Some(ValueType::Builtin(Builtin::String));
@@ -350,7 +372,10 @@ impl<'a> Ctx<'a> {
                     sd.fields.push(Field {
                         rust_name: naming::field_name(&name.local),
                         occurs: occ,
-                        kind: FieldKind::Element { name, ty: self.value_type(type_) },
+                        kind: FieldKind::Element {
+                            name,
+                            ty: self.value_type(type_),
+                        },
                         boxed: false,
                         doc: el.documentation.clone(),
                     });
@@ -361,8 +386,16 @@ impl<'a> Ctx<'a> {
 
     fn group_struct(&mut self, parent: &str, ns: Ns, g: &GroupMeta) -> TypeId {
         let name = self.scope(ns).unique(&format!("{parent}Group"));
-        let id = self.push(format!("sequence in {parent}"), ns, name.clone(), Vec::new());
-        let mut sd = StructDef { is_group: true, ..StructDef::default() };
+        let id = self.push(
+            format!("sequence in {parent}"),
+            ns,
+            name.clone(),
+            Vec::new(),
+        );
+        let mut sd = StructDef {
+            is_group: true,
+            ..StructDef::default()
+        };
         self.flatten(&name, ns, g, false, &mut sd);
         name_fields(&mut sd);
         self.types[id].kind = TypeKind::Struct(sd);
@@ -382,17 +415,28 @@ impl<'a> Ctx<'a> {
         id
     }
 
-    fn choice_variants(&mut self, parent: &str, ns: Ns, g: &GroupMeta, out: &mut Vec<ChoiceVariant>) {
+    fn choice_variants(
+        &mut self,
+        parent: &str,
+        ns: Ns,
+        g: &GroupMeta,
+        out: &mut Vec<ChoiceVariant>,
+    ) {
         let meta = self.meta;
         for el in g.elements.iter() {
             let type_ = match &el.variant {
                 ElementMetaVariant::Type { type_, .. } => type_,
                 ElementMetaVariant::Any { .. } => {
-                    out.push(variant("Any".into(), VariantKind::Any, el.documentation.clone()));
+                    out.push(variant(
+                        "Any".into(),
+                        VariantKind::Any,
+                        el.documentation.clone(),
+                    ));
                     continue;
                 }
                 ElementMetaVariant::Text => {
-                    self.problems.push(format!("{parent}: text inside a choice"));
+                    self.problems
+                        .push(format!("{parent}: text inside a choice"));
                     continue;
                 }
             };
@@ -400,7 +444,11 @@ impl<'a> Ctx<'a> {
                 Some(MetaTypeVariant::Sequence(g2) | MetaTypeVariant::All(g2)) => {
                     let id = self.group_struct(parent, ns, g2);
                     let name = self.types[id].rust_name.clone();
-                    out.push(variant(name, VariantKind::Group(id), el.documentation.clone()));
+                    out.push(variant(
+                        name,
+                        VariantKind::Group(id),
+                        el.documentation.clone(),
+                    ));
                 }
                 Some(MetaTypeVariant::Choice(g2)) => self.choice_variants(parent, ns, g2, out),
                 Some(MetaTypeVariant::Dynamic(d)) => {
@@ -408,7 +456,11 @@ impl<'a> Ctx<'a> {
                         let (name, ty) = self.element_decl(&member.type_);
                         out.push(variant(
                             naming::upper_camel(&name.local),
-                            VariantKind::Element { name, ty, many: false },
+                            VariantKind::Element {
+                                name,
+                                ty,
+                                many: false,
+                            },
                             Vec::new(),
                         ));
                     }
@@ -435,7 +487,10 @@ impl<'a> Ctx<'a> {
 
     /// A global element ident → its name and value type.
     fn element_decl(&mut self, ident: &TypeIdent) -> (QName, ValueType) {
-        let name = QName { ns: self.ns_of(ident), local: ident.name.to_string() };
+        let name = QName {
+            ns: self.ns_of(ident),
+            local: ident.name.to_string(),
+        };
         (name, self.value_type(ident))
     }
 
@@ -448,16 +503,35 @@ impl<'a> Ctx<'a> {
         // a concrete head element stands for itself too
         if !self.abstract_heads.contains(ident.name.as_str()) {
             if let Some(t) = &d.type_ {
-                let name = QName { ns: self.ns_of(ident), local: ident.name.to_string() };
+                let name = QName {
+                    ns: self.ns_of(ident),
+                    local: ident.name.to_string(),
+                };
                 let ty = self.value_type(t);
                 let rust = scope.unique(&naming::upper_camel(&name.local));
-                variants.push(variant(rust, VariantKind::Element { name, ty, many: false }, Vec::new()));
+                variants.push(variant(
+                    rust,
+                    VariantKind::Element {
+                        name,
+                        ty,
+                        many: false,
+                    },
+                    Vec::new(),
+                ));
             }
         }
         for member in &d.derived_types {
             let (name, ty) = self.element_decl(&member.type_);
             let rust = scope.unique(&naming::upper_camel(&name.local));
-            variants.push(variant(rust, VariantKind::Element { name, ty, many: false }, Vec::new()));
+            variants.push(variant(
+                rust,
+                VariantKind::Element {
+                    name,
+                    ty,
+                    many: false,
+                },
+                Vec::new(),
+            ));
         }
         TypeKind::Choice(ChoiceDef { variants })
     }
@@ -509,9 +583,12 @@ impl<'a> Ctx<'a> {
         let mut out = Vec::new();
         let mut scopes: HashMap<Ns, Scope> = HashMap::new();
         for g in globals {
-            let Some(ns) = Ns::from_uri(&g.target_ns) else { continue };
+            let Some(ns) = Ns::from_uri(&g.target_ns) else {
+                continue;
+            };
             let Some(ident) = by_name.get(&(ns, g.name.clone())).cloned() else {
-                self.problems.push(format!("global element {} not interpreted", g.name));
+                self.problems
+                    .push(format!("global element {} not interpreted", g.name));
                 continue;
             };
             let ty = match (&self.meta.items[&ident].variant, g.is_abstract) {
@@ -536,8 +613,14 @@ impl<'a> Ctx<'a> {
                 None => Vec::new(),
             };
             out.push(GlobalElement {
-                rust_name: scopes.entry(ns).or_default().unique(&naming::upper_camel(&g.name)),
-                name: QName { ns, local: g.name.clone() },
+                rust_name: scopes
+                    .entry(ns)
+                    .or_default()
+                    .unique(&naming::upper_camel(&g.name)),
+                name: QName {
+                    ns,
+                    local: g.name.clone(),
+                },
                 ty,
                 substitutes,
                 is_abstract: g.is_abstract,
@@ -548,11 +631,22 @@ impl<'a> Ctx<'a> {
 }
 
 fn variant(rust_name: String, kind: VariantKind, doc: Vec<String>) -> ChoiceVariant {
-    ChoiceVariant { rust_name, kind, boxed: false, doc }
+    ChoiceVariant {
+        rust_name,
+        kind,
+        boxed: false,
+        doc,
+    }
 }
 
 fn group_field(id: TypeId, occurs: Occurs) -> Field {
-    Field { rust_name: String::new(), occurs, kind: FieldKind::Group(id), boxed: false, doc: Vec::new() }
+    Field {
+        rust_name: String::new(),
+        occurs,
+        kind: FieldKind::Group(id),
+        boxed: false,
+        doc: Vec::new(),
+    }
 }
 
 fn occurs(optional: bool, many: bool) -> Occurs {
@@ -600,7 +694,10 @@ fn is_item_variant(v: &MetaTypeVariant, named: bool) -> bool {
 }
 
 fn is_reference(v: &MetaTypeVariant) -> bool {
-    matches!(v, MetaTypeVariant::Reference(_) | MetaTypeVariant::Dynamic(_))
+    matches!(
+        v,
+        MetaTypeVariant::Reference(_) | MetaTypeVariant::Dynamic(_)
+    )
 }
 
 fn variant_name(v: &MetaTypeVariant) -> &'static str {

@@ -57,7 +57,10 @@ impl AnyElement {
 
     /// The value of attribute `local` (any namespace).
     pub fn attribute(&self, local: &str) -> Option<&str> {
-        self.attributes.iter().find(|a| a.1 == local).map(|a| a.2.as_str())
+        self.attributes
+            .iter()
+            .find(|a| a.1 == local)
+            .map(|a| a.2.as_str())
     }
 
     /// Writes the element under its own name.
@@ -71,7 +74,13 @@ impl AnyElement {
 
     /// Writes with prefixes for the namespaces the envelope declares (`t`, `m`, `s`) and a
     /// default-namespace declaration for any other; `default` is the default namespace in scope.
-    fn write_in(&self, w: &mut XmlWriter, ns: XmlNs, local: &str, default: &str) -> Result<(), SerError> {
+    fn write_in(
+        &self,
+        w: &mut XmlWriter,
+        ns: XmlNs,
+        local: &str,
+        default: &str,
+    ) -> Result<(), SerError> {
         let uri = match ns {
             XmlNs::Other => self.ns_uri.as_str(),
             XmlNs::Types | XmlNs::Messages | XmlNs::Soap => "",
@@ -88,7 +97,11 @@ impl AnyElement {
         }
         let inner_default = if prefixed { default } else { uri };
         for (ans, alocal, value) in &self.attributes {
-            let ans = if *ans == XmlNs::Other { XmlNs::None } else { *ans };
+            let ans = if *ans == XmlNs::Other {
+                XmlNs::None
+            } else {
+                *ans
+            };
             w.attr_str(ans, alocal, value)?;
         }
         for c in &self.children {
@@ -110,17 +123,24 @@ impl FromXml for AnyElement {
     fn from_xml<'a>(r: &mut XmlReader<'a>, start: Start<'a>) -> Result<Self, DeError> {
         let mut el = AnyElement {
             ns: start.ns,
-            ns_uri: if start.ns == XmlNs::Other { r.element_uri(&start) } else { String::new() },
+            ns_uri: if start.ns == XmlNs::Other {
+                r.element_uri(&start)
+            } else {
+                String::new()
+            },
             local: start.local.to_owned(),
             ..AnyElement::default()
         };
         for a in r.attributes(&start) {
             let a = a?;
-            el.attributes.push((a.ns, a.local.to_owned(), a.value.into_owned()));
+            el.attributes
+                .push((a.ns, a.local.to_owned(), a.value.into_owned()));
         }
         r.read_mixed(start, |r, item| {
             match item {
-                Ok(child) => el.children.push(AnyNode::Element(AnyElement::from_xml(r, child)?)),
+                Ok(child) => el
+                    .children
+                    .push(AnyNode::Element(AnyElement::from_xml(r, child)?)),
                 Err(text) => {
                     if !text.trim().is_empty() {
                         el.children.push(AnyNode::Text(text));

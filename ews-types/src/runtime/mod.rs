@@ -75,9 +75,8 @@ impl XmlNs {
             "http://schemas.microsoft.com/exchange/services/2006/types" => XmlNs::Types,
             "http://schemas.microsoft.com/exchange/services/2006/messages" => XmlNs::Messages,
             "http://schemas.microsoft.com/exchange/services/2006/errors" => XmlNs::Errors,
-            "http://schemas.xmlsoap.org/soap/envelope/" | "http://www.w3.org/2003/05/soap-envelope" => {
-                XmlNs::Soap
-            }
+            "http://schemas.xmlsoap.org/soap/envelope/"
+            | "http://www.w3.org/2003/05/soap-envelope" => XmlNs::Soap,
             "http://www.w3.org/XML/1998/namespace" => XmlNs::Xml,
             "http://www.w3.org/2001/XMLSchema-instance" => XmlNs::Xsi,
             "" => XmlNs::None,

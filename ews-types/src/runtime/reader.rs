@@ -71,7 +71,10 @@ impl Attr<'_> {
     pub fn parse<T: XmlValue>(&self) -> Result<T, DeError> {
         T::from_text(&self.value).map_err(|source| DeError {
             position: self.position,
-            kind: DeErrorKind::Value { element: format!("@{}", self.local), source },
+            kind: DeErrorKind::Value {
+                element: format!("@{}", self.local),
+                source,
+            },
         })
     }
 
@@ -82,7 +85,10 @@ impl Attr<'_> {
             .map(|s| {
                 T::from_text(s).map_err(|source| DeError {
                     position: self.position,
-                    kind: DeErrorKind::Value { element: format!("@{}", self.local), source },
+                    kind: DeErrorKind::Value {
+                        element: format!("@{}", self.local),
+                        source,
+                    },
                 })
             })
             .collect()
@@ -117,7 +123,13 @@ impl<'a> XmlReader<'a> {
         c.expand_empty_elements = false;
         c.check_end_names = true;
         c.trim_text(false);
-        XmlReader { input: xml, inner, depth: 0, config, peeked: Peeked::None }
+        XmlReader {
+            input: xml,
+            inner,
+            depth: 0,
+            config,
+            peeked: Peeked::None,
+        }
     }
 
     /// Current byte position.
@@ -127,11 +139,17 @@ impl<'a> XmlReader<'a> {
 
     /// An error of `kind` at the current position.
     pub fn error(&self, kind: DeErrorKind) -> DeError {
-        DeError { position: self.position(), kind }
+        DeError {
+            position: self.position(),
+            kind,
+        }
     }
 
     fn syntax(&self, e: impl std::fmt::Display) -> DeError {
-        DeError { position: self.inner.error_position(), kind: DeErrorKind::Syntax(e.to_string()) }
+        DeError {
+            position: self.inner.error_position(),
+            kind: DeErrorKind::Syntax(e.to_string()),
+        }
     }
 
     /// Reads the document's root element start (skipping the declaration, comments and PIs).
@@ -168,8 +186,9 @@ impl<'a> XmlReader<'a> {
         loop {
             let position = self.position();
             let (ns, ev) = {
-                let (res, ev) = self.inner.read_resolved_event().map_err(|e| {
-                    DeError { position, kind: DeErrorKind::Syntax(e.to_string()) }
+                let (res, ev) = self.inner.read_resolved_event().map_err(|e| DeError {
+                    position,
+                    kind: DeErrorKind::Syntax(e.to_string()),
                 })?;
                 (classify(&res), ev)
             };
@@ -180,8 +199,18 @@ impl<'a> XmlReader<'a> {
                     self.depth = self.depth.saturating_sub(1);
                     return Ok(None);
                 }
-                Event::Eof => return Err(DeError { position, kind: DeErrorKind::Eof }),
-                Event::DocType(_) => return Err(DeError { position, kind: DeErrorKind::DocType }),
+                Event::Eof => {
+                    return Err(DeError {
+                        position,
+                        kind: DeErrorKind::Eof,
+                    });
+                }
+                Event::DocType(_) => {
+                    return Err(DeError {
+                        position,
+                        kind: DeErrorKind::DocType,
+                    });
+                }
                 Event::GeneralRef(r) if r.is_char_ref() => {
                     r.resolve_char_ref().map_err(|e| self.syntax(e))?;
                 }
@@ -217,10 +246,20 @@ impl<'a> XmlReader<'a> {
         if !empty {
             self.depth += 1;
             if self.depth > self.config.max_depth {
-                return Err(DeError { position, kind: DeErrorKind::TooDeep(self.config.max_depth) });
+                return Err(DeError {
+                    position,
+                    kind: DeErrorKind::TooDeep(self.config.max_depth),
+                });
             }
         }
-        Ok(Start { ns, local, content, name_len, empty, position })
+        Ok(Start {
+            ns,
+            local,
+            content,
+            name_len,
+            empty,
+            position,
+        })
     }
 
     /// The tag text of `s` as a slice of the input (events of a `&str` reader borrow from it).
@@ -286,12 +325,16 @@ impl<'a> XmlReader<'a> {
         start: &Start<'a>,
     ) -> impl Iterator<Item = Result<Attr<'a>, DeError>> + use<'a, '_> {
         let position = start.position;
-        let attrs: Vec<_> = quick_xml::events::attributes::Attributes::new(start.content, start.name_len)
-            .map(|a| {
-                let a = a.map_err(|e| DeError { position, kind: DeErrorKind::Syntax(e.to_string()) })?;
-                Ok(a)
-            })
-            .collect();
+        let attrs: Vec<_> =
+            quick_xml::events::attributes::Attributes::new(start.content, start.name_len)
+                .map(|a| {
+                    let a = a.map_err(|e| DeError {
+                        position,
+                        kind: DeErrorKind::Syntax(e.to_string()),
+                    })?;
+                    Ok(a)
+                })
+                .collect();
         attrs.into_iter().filter_map(move |a| {
             let a = match a {
                 Ok(a) => a,
@@ -314,10 +357,18 @@ impl<'a> XmlReader<'a> {
             let value = match a.normalized_value(XmlVersion::Implicit1_0) {
                 Ok(v) => v,
                 Err(e) => {
-                    return Some(Err(DeError { position, kind: DeErrorKind::Syntax(e.to_string()) }));
+                    return Some(Err(DeError {
+                        position,
+                        kind: DeErrorKind::Syntax(e.to_string()),
+                    }));
                 }
             };
-            Some(Ok(Attr { ns, local, value, position }))
+            Some(Ok(Attr {
+                ns,
+                local,
+                value,
+                position,
+            }))
         })
     }
 
@@ -365,11 +416,24 @@ impl<'a> XmlReader<'a> {
                 }
                 Event::Start(s) | Event::Empty(s) => {
                     let name = String::from_utf8_lossy(s.name().as_ref().as_bytes()).into_owned();
-                    return Err(DeError { position, kind: DeErrorKind::UnexpectedElement(name) });
+                    return Err(DeError {
+                        position,
+                        kind: DeErrorKind::UnexpectedElement(name),
+                    });
                 }
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
-                Event::DocType(_) => return Err(DeError { position, kind: DeErrorKind::DocType }),
-                Event::Eof => return Err(DeError { position, kind: DeErrorKind::Eof }),
+                Event::DocType(_) => {
+                    return Err(DeError {
+                        position,
+                        kind: DeErrorKind::DocType,
+                    });
+                }
+                Event::Eof => {
+                    return Err(DeError {
+                        position,
+                        kind: DeErrorKind::Eof,
+                    });
+                }
             }
         }
     }
@@ -379,7 +443,10 @@ impl<'a> XmlReader<'a> {
         let text = self.read_text(start)?;
         T::from_text(&text).map_err(|source| DeError {
             position: start.position,
-            kind: DeErrorKind::Value { element: start.qname().to_owned(), source },
+            kind: DeErrorKind::Value {
+                element: start.qname().to_owned(),
+                source,
+            },
         })
     }
 
@@ -390,7 +457,10 @@ impl<'a> XmlReader<'a> {
             .map(|s| {
                 T::from_text(s).map_err(|source| DeError {
                     position: start.position,
-                    kind: DeErrorKind::Value { element: start.qname().to_owned(), source },
+                    kind: DeErrorKind::Value {
+                        element: start.qname().to_owned(),
+                        source,
+                    },
                 })
             })
             .collect()
@@ -405,7 +475,10 @@ impl<'a> XmlReader<'a> {
     pub fn missing(&self, parent: &Start<'a>, child: &'static str) -> DeError {
         DeError {
             position: parent.position,
-            kind: DeErrorKind::MissingElement { parent: parent.qname().to_owned(), child },
+            kind: DeErrorKind::MissingElement {
+                parent: parent.qname().to_owned(),
+                child,
+            },
         }
     }
 
@@ -413,7 +486,10 @@ impl<'a> XmlReader<'a> {
     pub fn missing_attr(&self, element: &Start<'a>, attribute: &'static str) -> DeError {
         DeError {
             position: element.position,
-            kind: DeErrorKind::MissingAttribute { element: element.qname().to_owned(), attribute },
+            kind: DeErrorKind::MissingAttribute {
+                element: element.qname().to_owned(),
+                attribute,
+            },
         }
     }
 
@@ -467,10 +543,10 @@ impl<'a> XmlReader<'a> {
         loop {
             let position = self.position();
             let (ns, ev) = {
-                let (res, ev) = self
-                    .inner
-                    .read_resolved_event()
-                    .map_err(|e| DeError { position, kind: DeErrorKind::Syntax(e.to_string()) })?;
+                let (res, ev) = self.inner.read_resolved_event().map_err(|e| DeError {
+                    position,
+                    kind: DeErrorKind::Syntax(e.to_string()),
+                })?;
                 (classify(&res), ev)
             };
             let child = match ev {
@@ -506,8 +582,18 @@ impl<'a> XmlReader<'a> {
                     }
                     None
                 }
-                Event::DocType(_) => return Err(DeError { position, kind: DeErrorKind::DocType }),
-                Event::Eof => return Err(DeError { position, kind: DeErrorKind::Eof }),
+                Event::DocType(_) => {
+                    return Err(DeError {
+                        position,
+                        kind: DeErrorKind::DocType,
+                    });
+                }
+                Event::Eof => {
+                    return Err(DeError {
+                        position,
+                        kind: DeErrorKind::Eof,
+                    });
+                }
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => None,
             };
             if let Some(child) = child {

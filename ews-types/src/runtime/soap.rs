@@ -64,7 +64,9 @@ pub struct FaultDetail {
 impl Fault {
     /// The EWS detail: response code, message and `MessageXml`.
     pub fn ews_detail(&self) -> FaultDetail {
-        let Some(d) = &self.detail else { return FaultDetail::default() };
+        let Some(d) = &self.detail else {
+            return FaultDetail::default();
+        };
         FaultDetail {
             response_code: d.child("ResponseCode").map(|e| e.text().trim().to_owned()),
             message: d.child("Message").map(|e| e.text().trim().to_owned()),
@@ -74,7 +76,11 @@ impl Fault {
 
     fn write(&self, w: &mut XmlWriter) -> Result<(), SerError> {
         w.start(XmlNs::Soap, "Fault");
-        let ns = if self.qualified { XmlNs::Soap } else { XmlNs::None };
+        let ns = if self.qualified {
+            XmlNs::Soap
+        } else {
+            XmlNs::None
+        };
         w.value(ns, "faultcode", &self.code)?;
         w.start(ns, "faultstring");
         if let Some(lang) = &self.lang {
@@ -104,7 +110,10 @@ impl FaultDetail {
     }
 }
 
-fn read_fault<'a>(r: &mut XmlReader<'a>, start: super::reader::Start<'a>) -> Result<Fault, DeError> {
+fn read_fault<'a>(
+    r: &mut XmlReader<'a>,
+    start: super::reader::Start<'a>,
+) -> Result<Fault, DeError> {
     let mut f = Fault::default();
     while let Some(c) = r.next_child(&start)? {
         if c.local == "faultcode" {
@@ -147,7 +156,11 @@ pub fn read_envelope<E: ElementSet>(xml: &str) -> Result<Envelope<E>, DeError> {
         }
         AnyElement::from_xml(r, c).map(Part::Other)
     }
-    let mut env = Envelope { headers: Vec::new(), body: Vec::new(), bare: false };
+    let mut env = Envelope {
+        headers: Vec::new(),
+        body: Vec::new(),
+        bare: false,
+    };
     if root.ns == XmlNs::Soap && root.local == "Envelope" {
         while let Some(section) = r.next_child(&root)? {
             match (section.ns, section.local) {

@@ -2,10 +2,10 @@
 
 use std::borrow::Cow;
 
+use super::XmlNs;
 use super::error::{DeError, SerError, ValueError};
 use super::reader::{Start, XmlReader};
 use super::writer::XmlWriter;
-use super::XmlNs;
 
 /// A simple value written as text (element content or attribute value).
 pub trait XmlValue: Sized {

@@ -98,7 +98,11 @@ impl XmlValue for Decimal {
         let ok = !(int.is_empty() && frac.is_empty())
             && int.bytes().all(|b| b.is_ascii_digit())
             && frac.bytes().all(|b| b.is_ascii_digit());
-        if ok { Ok(Decimal(t.to_owned())) } else { Err(ValueError::new("xs:decimal", text)) }
+        if ok {
+            Ok(Decimal(t.to_owned()))
+        } else {
+            Err(ValueError::new("xs:decimal", text))
+        }
     }
     fn to_text(&self) -> Cow<'_, str> {
         Cow::Borrowed(&self.0)
@@ -168,14 +172,19 @@ impl DateTime {
     /// The instant, when the value has an offset.
     pub fn to_utc(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         let off = self.offset?;
-        off.from_local_datetime(&self.local).single().map(|d| d.to_utc())
+        off.from_local_datetime(&self.local)
+            .single()
+            .map(|d| d.to_utc())
     }
 }
 
 impl<Tz: chrono::TimeZone> From<chrono::DateTime<Tz>> for DateTime {
     fn from(d: chrono::DateTime<Tz>) -> Self {
         let fixed = d.fixed_offset();
-        DateTime { local: fixed.naive_local(), offset: Some(*fixed.offset()) }
+        DateTime {
+            local: fixed.naive_local(),
+            offset: Some(*fixed.offset()),
+        }
     }
 }
 
@@ -185,7 +194,8 @@ impl XmlValue for DateTime {
         let t = text.trim();
         let (body, off) = split_offset(t, 19);
         let offset = parse_offset(off).ok_or_else(err)?;
-        let local = NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S%.f").map_err(|_| err())?;
+        let local =
+            NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S%.f").map_err(|_| err())?;
         Ok(DateTime { local, offset })
     }
     fn to_text(&self) -> Cow<'_, str> {
@@ -310,7 +320,10 @@ impl XmlValue for Duration {
             Some(_) => return Err(err()),
             None => (t, None),
         };
-        let mut d = Duration { negative, ..Duration::default() };
+        let mut d = Duration {
+            negative,
+            ..Duration::default()
+        };
         let mut any = false;
         let mut rest = date;
         while !rest.is_empty() {
@@ -327,7 +340,9 @@ impl XmlValue for Duration {
         }
         let mut rest = time.unwrap_or("");
         while !rest.is_empty() {
-            let end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').ok_or_else(err)?;
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit() && c != '.')
+                .ok_or_else(err)?;
             let num = &rest[..end];
             match rest.as_bytes()[end] {
                 b'H' => d.hours = num.parse().map_err(|_| err())?,
@@ -459,10 +474,16 @@ mod tests {
     fn durations_parse_every_part() {
         let d: Duration = rt("-P1Y2M3DT4H5M6.5S");
         assert!(d.negative);
-        assert_eq!((d.years, d.months, d.days, d.hours, d.minutes, d.seconds), (1, 2, 3, 4, 5, 6));
+        assert_eq!(
+            (d.years, d.months, d.days, d.hours, d.minutes, d.seconds),
+            (1, 2, 3, 4, 5, 6)
+        );
         assert_eq!(d.nanos, 500_000_000);
         let bias: Duration = rt("PT480M");
-        assert_eq!(bias.to_std(), Some(std::time::Duration::from_secs(480 * 60)));
+        assert_eq!(
+            bias.to_std(),
+            Some(std::time::Duration::from_secs(480 * 60))
+        );
         assert_eq!(Duration::from_minutes(-90).to_text(), "-PT1H30M");
         assert!(Duration::from_text("P").is_err());
         assert!(Duration::from_text("PT").is_err());

@@ -27,7 +27,10 @@ impl XmlWriter {
 
     /// A writer whose output sits inside an element that already declares `t`, `m` and `s`.
     pub fn inside_declared() -> Self {
-        XmlWriter { declared: true, ..Self::default() }
+        XmlWriter {
+            declared: true,
+            ..Self::default()
+        }
     }
 
     /// The text written so far.
@@ -90,7 +93,12 @@ impl XmlWriter {
     }
 
     /// Writes a list-valued attribute.
-    pub fn attr_list<T: XmlValue>(&mut self, ns: XmlNs, local: &str, values: &[T]) -> Result<(), SerError> {
+    pub fn attr_list<T: XmlValue>(
+        &mut self,
+        ns: XmlNs,
+        local: &str,
+        values: &[T],
+    ) -> Result<(), SerError> {
         let text = join(values);
         self.attr_str(ns, local, &text)
     }
@@ -132,7 +140,10 @@ impl XmlWriter {
                 '\t' if attr => self.out.push_str("&#x9;"),
                 c if is_xml_char(c) => self.out.push(c),
                 c => {
-                    return Err(SerError::InvalidChar { element: context.to_owned(), code: c as u32 });
+                    return Err(SerError::InvalidChar {
+                        element: context.to_owned(),
+                        code: c as u32,
+                    });
                 }
             }
         }
@@ -164,7 +175,12 @@ impl XmlWriter {
     }
 
     /// Writes `<ns:local>value</ns:local>`.
-    pub fn value<T: XmlValue>(&mut self, ns: XmlNs, local: &str, value: &T) -> Result<(), SerError> {
+    pub fn value<T: XmlValue>(
+        &mut self,
+        ns: XmlNs,
+        local: &str,
+        value: &T,
+    ) -> Result<(), SerError> {
         self.start(ns, local);
         let text = value.to_text();
         if !text.is_empty() {
@@ -176,7 +192,12 @@ impl XmlWriter {
     }
 
     /// Writes a list element (`xs:list`).
-    pub fn list<T: XmlValue>(&mut self, ns: XmlNs, local: &str, values: &[T]) -> Result<(), SerError> {
+    pub fn list<T: XmlValue>(
+        &mut self,
+        ns: XmlNs,
+        local: &str,
+        values: &[T],
+    ) -> Result<(), SerError> {
         self.start(ns, local);
         let text = join(values);
         if !text.is_empty() {
