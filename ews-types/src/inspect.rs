@@ -23,13 +23,13 @@ pub fn inspect(xml: &str, roundtrip: bool) -> Result<Inspected, String> {
     let env = read_envelope::<Element>(xml).map_err(|e| e.to_string())?;
     let mut element = String::new();
     for part in env.headers.iter().chain(&env.body) {
-        if let Part::Other(a) = part {
-            if matches!(
+        if let Part::Other(a) = part
+            && matches!(
                 a.ns,
                 crate::runtime::XmlNs::Types | crate::runtime::XmlNs::Messages
-            ) {
-                return Err(format!("<{}> is not an element of this schema", a.local));
-            }
+            )
+        {
+            return Err(format!("<{}> is not an element of this schema", a.local));
         }
     }
     if let Some(p) = env.body.first() {

@@ -135,14 +135,14 @@ impl<'a> Ctx<'a> {
             let Where::Ours(ns) = self.where_(&ident.ns) else {
                 continue;
             };
-            if ident.type_ == IdentType::Element {
-                if let MetaTypeVariant::Dynamic(_) = &ty.variant {
-                    let name = self
-                        .scope(ns)
-                        .unique(&naming::upper_camel(ident.name.as_str()));
-                    let id = self.push(ident.name.to_string(), ns, name, ty.documentation.clone());
-                    self.subst.insert(ident.clone(), id);
-                }
+            if ident.type_ == IdentType::Element
+                && let MetaTypeVariant::Dynamic(_) = &ty.variant
+            {
+                let name = self
+                    .scope(ns)
+                    .unique(&naming::upper_camel(ident.name.as_str()));
+                let id = self.push(ident.name.to_string(), ns, name, ty.documentation.clone());
+                self.subst.insert(ident.clone(), id);
             }
         }
         for ns in [Ns::Types, Ns::Messages] {
@@ -501,24 +501,24 @@ impl<'a> Ctx<'a> {
         let mut variants = Vec::new();
         let mut scope = Scope::default();
         // a concrete head element stands for itself too
-        if !self.abstract_heads.contains(ident.name.as_str()) {
-            if let Some(t) = &d.type_ {
-                let name = QName {
-                    ns: self.ns_of(ident),
-                    local: ident.name.to_string(),
-                };
-                let ty = self.value_type(t);
-                let rust = scope.unique(&naming::upper_camel(&name.local));
-                variants.push(variant(
-                    rust,
-                    VariantKind::Element {
-                        name,
-                        ty,
-                        many: false,
-                    },
-                    Vec::new(),
-                ));
-            }
+        if !self.abstract_heads.contains(ident.name.as_str())
+            && let Some(t) = &d.type_
+        {
+            let name = QName {
+                ns: self.ns_of(ident),
+                local: ident.name.to_string(),
+            };
+            let ty = self.value_type(t);
+            let rust = scope.unique(&naming::upper_camel(&name.local));
+            variants.push(variant(
+                rust,
+                VariantKind::Element {
+                    name,
+                    ty,
+                    many: false,
+                },
+                Vec::new(),
+            ));
         }
         for member in &d.derived_types {
             let (name, ty) = self.element_decl(&member.type_);
@@ -574,10 +574,10 @@ impl<'a> Ctx<'a> {
     fn global_elements(&mut self, globals: &[GlobalDecl]) -> Vec<GlobalElement> {
         let mut by_name: HashMap<(Ns, String), TypeIdent> = HashMap::new();
         for ident in self.meta.items.keys() {
-            if ident.type_ == IdentType::Element {
-                if let Where::Ours(ns) = self.where_(&ident.ns) {
-                    by_name.insert((ns, ident.name.to_string()), ident.clone());
-                }
+            if ident.type_ == IdentType::Element
+                && let Where::Ours(ns) = self.where_(&ident.ns)
+            {
+                by_name.insert((ns, ident.name.to_string()), ident.clone());
             }
         }
         let mut out = Vec::new();

@@ -53,15 +53,16 @@ pub fn global_elements(path: &Path) -> Result<Vec<GlobalDecl>, Error> {
         };
         if depth == 0 && local.as_ref() == "schema" {
             target_ns = attr("targetNamespace").unwrap_or_default();
-        } else if depth == 1 && local.as_ref() == "element" {
-            if let Some(name) = attr("name") {
-                out.push(GlobalDecl {
-                    target_ns: target_ns.clone(),
-                    name,
-                    substitution_group: attr("substitutionGroup"),
-                    is_abstract: attr("abstract").as_deref() == Some("true"),
-                });
-            }
+        } else if depth == 1
+            && local.as_ref() == "element"
+            && let Some(name) = attr("name")
+        {
+            out.push(GlobalDecl {
+                target_ns: target_ns.clone(),
+                name,
+                substitution_group: attr("substitutionGroup"),
+                is_abstract: attr("abstract").as_deref() == Some("true"),
+            });
         }
         if !empty {
             depth += 1;

@@ -340,9 +340,7 @@ impl<'a> XmlReader<'a> {
                 Ok(a) => a,
                 Err(e) => return Some(Err(e)),
             };
-            let key: &'a str = match a.key {
-                QName(k) => k,
-            };
+            let QName(key) = a.key;
             if key == "xmlns" || key.starts_with("xmlns:") {
                 return None;
             }

@@ -149,10 +149,10 @@ pub fn read_envelope<E: ElementSet>(xml: &str) -> Result<Envelope<E>, DeError> {
         if c.ns == XmlNs::Soap && c.local == "Fault" {
             return read_fault(r, c).map(Part::Fault);
         }
-        if E::knows(c.ns, c.local) {
-            if let Some(e) = E::read_element(r, c)? {
-                return Ok(Part::Known(e));
-            }
+        if E::knows(c.ns, c.local)
+            && let Some(e) = E::read_element(r, c)?
+        {
+            return Ok(Part::Known(e));
         }
         AnyElement::from_xml(r, c).map(Part::Other)
     }

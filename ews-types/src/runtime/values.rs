@@ -431,7 +431,7 @@ pub struct HexBinary(pub Vec<u8>);
 impl XmlValue for HexBinary {
     fn from_text(text: &str) -> Result<Self, ValueError> {
         let t = text.trim();
-        if t.len() % 2 != 0 {
+        if !t.len().is_multiple_of(2) {
             return Err(ValueError::new("xs:hexBinary", text));
         }
         (0..t.len())
