@@ -257,8 +257,6 @@ pub enum Builtin {
     Hex,
     /// `xs:anyType` and untyped elements: an XML tree.
     AnyElement,
-    /// An element with no content (`<t:Foo/>`), e.g. a complex type with no particles.
-    Empty,
 }
 
 /// A global element.

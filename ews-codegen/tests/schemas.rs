@@ -14,7 +14,11 @@ fn tiny() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ews-tiny-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for f in ["types.xsd", "messages.xsd", "services.wsdl"] {
-        std::fs::copy(root().join("xsd/tiny").join(format!("tiny-{f}")), dir.join(f)).unwrap();
+        std::fs::copy(
+            root().join("xsd/tiny").join(format!("tiny-{f}")),
+            dir.join(f),
+        )
+        .unwrap();
     }
     dir
 }

@@ -120,7 +120,7 @@ impl Emitter<'_> {
                 Builtin::Duration => quote!(#rt::Duration),
                 Builtin::Base64 => quote!(#rt::Base64Binary),
                 Builtin::Hex => quote!(#rt::HexBinary),
-                Builtin::AnyElement | Builtin::Empty => quote!(#rt::AnyElement),
+                Builtin::AnyElement => quote!(#rt::AnyElement),
             },
         }
     }
@@ -129,7 +129,7 @@ impl Emitter<'_> {
     pub(crate) fn shape(&self, vt: &ValueType) -> Shape {
         match vt {
             ValueType::List(_) => Shape::List,
-            ValueType::Builtin(Builtin::AnyElement | Builtin::Empty) => Shape::Complex,
+            ValueType::Builtin(Builtin::AnyElement) => Shape::Complex,
             ValueType::Builtin(_) => Shape::Simple,
             ValueType::Named(id) => match &self.model.types[*id].kind {
                 TypeKind::Enum(_) => Shape::Simple,
@@ -140,7 +140,7 @@ impl Emitter<'_> {
         }
     }
 
-    /// Whether a value type is a (non-element) group.
+    /// The item type of a list value (through aliases); other values stay as they are.
     pub(crate) fn list_item(&self, vt: &ValueType) -> ValueType {
         match vt {
             ValueType::List(inner) => (**inner).clone(),

@@ -498,8 +498,7 @@ impl<'a> Ctx<'a> {
         let MetaTypeVariant::Dynamic(d) = &self.meta.items[ident].variant else {
             unreachable!("substitution heads are dynamic")
         };
-        let mut variants = Vec::new();
-        let mut scope = Scope::default();
+        let mut members = Vec::new();
         // a concrete head element stands for itself too
         if !self.abstract_heads.contains(ident.name.as_str())
             && let Some(t) = &d.type_
@@ -508,31 +507,27 @@ impl<'a> Ctx<'a> {
                 ns: self.ns_of(ident),
                 local: ident.name.to_string(),
             };
-            let ty = self.value_type(t);
-            let rust = scope.unique(&naming::upper_camel(&name.local));
-            variants.push(variant(
-                rust,
-                VariantKind::Element {
-                    name,
-                    ty,
-                    many: false,
-                },
-                Vec::new(),
-            ));
+            members.push((name, self.value_type(t)));
         }
         for member in &d.derived_types {
-            let (name, ty) = self.element_decl(&member.type_);
-            let rust = scope.unique(&naming::upper_camel(&name.local));
-            variants.push(variant(
-                rust,
-                VariantKind::Element {
-                    name,
-                    ty,
-                    many: false,
-                },
-                Vec::new(),
-            ));
+            members.push(self.element_decl(&member.type_));
         }
+        let mut scope = Scope::default();
+        let variants = members
+            .into_iter()
+            .map(|(name, ty)| {
+                let rust = scope.unique(&naming::upper_camel(&name.local));
+                variant(
+                    rust,
+                    VariantKind::Element {
+                        name,
+                        ty,
+                        many: false,
+                    },
+                    Vec::new(),
+                )
+            })
+            .collect();
         TypeKind::Choice(ChoiceDef { variants })
     }
 

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 use quick_xml::reader::NsReader;
 
@@ -199,28 +199,10 @@ impl<'a> XmlReader<'a> {
                     self.depth = self.depth.saturating_sub(1);
                     return Ok(None);
                 }
-                Event::Eof => {
-                    return Err(DeError {
-                        position,
-                        kind: DeErrorKind::Eof,
-                    });
-                }
-                Event::DocType(_) => {
-                    return Err(DeError {
-                        position,
-                        kind: DeErrorKind::DocType,
-                    });
-                }
-                Event::GeneralRef(r) if r.is_char_ref() => {
-                    r.resolve_char_ref().map_err(|e| self.syntax(e))?;
-                }
+                Event::Eof => return Err(at(position, DeErrorKind::Eof)),
+                Event::DocType(_) => return Err(at(position, DeErrorKind::DocType)),
                 Event::GeneralRef(r) => {
-                    if quick_xml::escape::resolve_predefined_entity(&r).is_none() {
-                        return Err(DeError {
-                            position,
-                            kind: DeErrorKind::Syntax(format!("unknown entity &{};", &*r)),
-                        });
-                    }
+                    self.resolve_ref(&r, position)?;
                 }
                 // Text between elements of element-only content is ignored.
                 Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
@@ -325,49 +307,37 @@ impl<'a> XmlReader<'a> {
         start: &Start<'a>,
     ) -> impl Iterator<Item = Result<Attr<'a>, DeError>> + use<'a, '_> {
         let position = start.position;
-        let attrs: Vec<_> =
-            quick_xml::events::attributes::Attributes::new(start.content, start.name_len)
-                .map(|a| {
-                    let a = a.map_err(|e| DeError {
+        let syntax =
+            move |e: &dyn std::fmt::Display| at(position, DeErrorKind::Syntax(e.to_string()));
+        quick_xml::events::attributes::Attributes::new(start.content, start.name_len).filter_map(
+            move |a| {
+                let a = match a {
+                    Ok(a) => a,
+                    Err(e) => return Some(Err(syntax(&e))),
+                };
+                let QName(key) = a.key;
+                if key == "xmlns" || key.starts_with("xmlns:") {
+                    return None;
+                }
+                let (ns, local) = match key.split_once(':') {
+                    None => (XmlNs::None, key),
+                    Some(("xml", l)) => (XmlNs::Xml, l),
+                    Some((_, l)) => {
+                        let (res, _) = self.inner.resolver().resolve_attribute(QName(key));
+                        (classify(&res), l)
+                    }
+                };
+                Some(match a.normalized_value(XmlVersion::Implicit1_0) {
+                    Ok(value) => Ok(Attr {
+                        ns,
+                        local,
+                        value,
                         position,
-                        kind: DeErrorKind::Syntax(e.to_string()),
-                    })?;
-                    Ok(a)
+                    }),
+                    Err(e) => Err(syntax(&e)),
                 })
-                .collect();
-        attrs.into_iter().filter_map(move |a| {
-            let a = match a {
-                Ok(a) => a,
-                Err(e) => return Some(Err(e)),
-            };
-            let QName(key) = a.key;
-            if key == "xmlns" || key.starts_with("xmlns:") {
-                return None;
-            }
-            let (ns, local) = match key.split_once(':') {
-                None => (XmlNs::None, key),
-                Some(("xml", l)) => (XmlNs::Xml, l),
-                Some((_, l)) => {
-                    let (res, _) = self.inner.resolver().resolve_attribute(QName(key));
-                    (classify(&res), l)
-                }
-            };
-            let value = match a.normalized_value(XmlVersion::Implicit1_0) {
-                Ok(v) => v,
-                Err(e) => {
-                    return Some(Err(DeError {
-                        position,
-                        kind: DeErrorKind::Syntax(e.to_string()),
-                    }));
-                }
-            };
-            Some(Ok(Attr {
-                ns,
-                local,
-                value,
-                position,
-            }))
-        })
+            },
+        )
     }
 
     /// The text content of `start` (which must hold no elements), consuming its end tag.
@@ -389,25 +359,7 @@ impl<'a> XmlReader<'a> {
             match ev {
                 Event::Text(t) => push(&mut out, t.xml_content(XmlVersion::Implicit1_0)),
                 Event::CData(c) => push(&mut out, c.into_inner()),
-                Event::GeneralRef(r) => {
-                    let resolved: Cow<'a, str> = if r.is_char_ref() {
-                        match r.resolve_char_ref().map_err(|e| self.syntax(e))? {
-                            Some(c) => Cow::Owned(c.to_string()),
-                            None => Cow::Borrowed(""),
-                        }
-                    } else {
-                        match quick_xml::escape::resolve_predefined_entity(&r) {
-                            Some(s) => Cow::Borrowed(s),
-                            None => {
-                                return Err(DeError {
-                                    position,
-                                    kind: DeErrorKind::Syntax(format!("unknown entity &{};", &*r)),
-                                });
-                            }
-                        }
-                    };
-                    push(&mut out, resolved);
-                }
+                Event::GeneralRef(r) => push(&mut out, self.resolve_ref(&r, position)?),
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                     return Ok(out);
@@ -420,18 +372,8 @@ impl<'a> XmlReader<'a> {
                     });
                 }
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
-                Event::DocType(_) => {
-                    return Err(DeError {
-                        position,
-                        kind: DeErrorKind::DocType,
-                    });
-                }
-                Event::Eof => {
-                    return Err(DeError {
-                        position,
-                        kind: DeErrorKind::Eof,
-                    });
-                }
+                Event::DocType(_) => return Err(at(position, DeErrorKind::DocType)),
+                Event::Eof => return Err(at(position, DeErrorKind::Eof)),
             }
         }
     }
@@ -509,6 +451,30 @@ impl<'a> XmlReader<'a> {
     }
 }
 
+fn at(position: u64, kind: DeErrorKind) -> DeError {
+    DeError { position, kind }
+}
+
+impl<'a> XmlReader<'a> {
+    /// Resolves `&name;` or `&#n;`: only the five predefined entities and character references
+    /// (no DTD, so no other entity can be defined); anything else is an error.
+    fn resolve_ref(&self, r: &BytesRef<'a>, position: u64) -> Result<Cow<'a, str>, DeError> {
+        if r.is_char_ref() {
+            return Ok(match r.resolve_char_ref().map_err(|e| self.syntax(e))? {
+                Some(c) => Cow::Owned(c.to_string()),
+                None => Cow::Borrowed(""),
+            });
+        }
+        match quick_xml::escape::resolve_predefined_entity(r) {
+            Some(s) => Ok(Cow::Borrowed(s)),
+            None => Err(at(
+                position,
+                DeErrorKind::Syntax(format!("unknown entity &{};", &**r)),
+            )),
+        }
+    }
+}
+
 fn classify(res: &ResolveResult<'_>) -> XmlNs {
     match res {
         ResolveResult::Bound(ns) => XmlNs::from_uri(ns.as_ref()),
@@ -566,32 +532,11 @@ impl<'a> XmlReader<'a> {
                     None
                 }
                 Event::GeneralRef(r) => {
-                    if r.is_char_ref() {
-                        if let Some(c) = r.resolve_char_ref().map_err(|e| self.syntax(e))? {
-                            text.push(c);
-                        }
-                    } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r) {
-                        text.push_str(s);
-                    } else {
-                        return Err(DeError {
-                            position,
-                            kind: DeErrorKind::Syntax(format!("unknown entity &{};", &*r)),
-                        });
-                    }
+                    text.push_str(&self.resolve_ref(&r, position)?);
                     None
                 }
-                Event::DocType(_) => {
-                    return Err(DeError {
-                        position,
-                        kind: DeErrorKind::DocType,
-                    });
-                }
-                Event::Eof => {
-                    return Err(DeError {
-                        position,
-                        kind: DeErrorKind::Eof,
-                    });
-                }
+                Event::DocType(_) => return Err(at(position, DeErrorKind::DocType)),
+                Event::Eof => return Err(at(position, DeErrorKind::Eof)),
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => None,
             };
             if let Some(child) = child {
