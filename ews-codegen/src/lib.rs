@@ -7,7 +7,10 @@
 //! call it.
 
 pub mod config;
+pub mod diff;
 pub mod emit;
+#[cfg(feature = "cli")]
+pub mod fetch;
 pub mod model;
 mod model_cycles;
 pub mod naming;
@@ -50,6 +53,9 @@ pub enum Error {
     /// The WSDL or an XSD is not well-formed, or lacks what we need.
     #[error("xml: {0}")]
     Xml(String),
+    /// Downloading the schema failed.
+    #[error("fetch-schema: {0}")]
+    Fetch(String),
     /// Generated tokens did not parse as Rust (a bug in the emitter).
     #[error("generated code does not parse: {0}")]
     Syntax(String),

@@ -23,6 +23,25 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Download `Services.wsdl`, `messages.xsd` and `types.xsd` from a server into DIR.
+    ///
+    /// Credentials come from the environment: `EWS_TOKEN` (bearer), or `EWS_USERNAME` and
+    /// `EWS_PASSWORD` (Basic).
+    FetchSchema {
+        /// The server's EWS base URL, e.g. `https://mail.example.com/EWS/`.
+        #[arg(long)]
+        url: String,
+        /// Folder to write the three files into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Types, fields, enumeration values and operations added or removed between two schemas.
+    Diff {
+        /// Folder of the older schema.
+        old: PathBuf,
+        /// Folder of the newer schema.
+        new: PathBuf,
+    },
     /// Print counts of what a schema yields (types, elements, operations, headers).
     Stats {
         /// Folder holding the schema files.
@@ -42,6 +61,20 @@ fn main() -> ExitCode {
                 let state = if g.written { "written" } else { "unchanged" };
                 println!("{}: {lines} lines, {state}", out.display());
             }),
+        Command::FetchSchema { url, out } => {
+            let creds = ews_codegen::fetch::Credentials::from_env();
+            ews_codegen::fetch::fetch_schema(&url, &creds, &out).map(|()| {
+                println!(
+                    "wrote services.wsdl, messages.xsd, types.xsd to {}",
+                    out.display()
+                )
+            })
+        }
+        Command::Diff { old, new } => ews_codegen::Builder::new(old).model().and_then(|a| {
+            let b = ews_codegen::Builder::new(new).model()?;
+            println!("{}", ews_codegen::diff::diff(&a, &b));
+            Ok(())
+        }),
         Command::Stats { schema_dir } => ews_codegen::Builder::new(schema_dir).model().map(|m| {
             use ews_codegen::model::TypeKind;
             let count = |f: fn(&TypeKind) -> bool| m.types.iter().filter(|t| f(&t.kind)).count();
