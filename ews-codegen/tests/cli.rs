@@ -8,14 +8,14 @@ use std::sync::{Arc, Mutex};
 
 use ews_codegen::fetch::{Credentials, fetch_schema};
 
+/// (path, Authorization header) of each request the test server saw.
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
 /// Serves `routes` (path → (status, body)) for `n` requests; records each Authorization header.
-fn serve(
-    routes: Vec<(&'static str, u16, String)>,
-    n: usize,
-) -> (String, Arc<Mutex<Vec<(String, String)>>>) {
+fn serve(routes: Vec<(&'static str, u16, String)>, n: usize) -> (String, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().take(n) {
