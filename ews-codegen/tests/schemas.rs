@@ -132,3 +132,22 @@ fn both_exchange_schemas_generate() {
         syn::parse_file(&g.source).expect("generated code parses");
     }
 }
+
+/// The golden snapshot of the tiny schema's bindings (compiled and round-tripped by
+/// `ews-types/tests/tiny.rs`). Regenerate with `UPDATE_GOLDEN=1 cargo test -p ews-codegen`.
+#[test]
+fn tiny_schema_matches_its_golden_snapshot() {
+    let golden = root().join("ews-types/tests/golden/tiny.rs");
+    let g = Builder::new(tiny())
+        .runtime_path("ews_types::runtime")
+        .generate()
+        .unwrap();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &g.source).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert!(
+        expected == g.source,
+        "generated code for xsd/tiny changed; review and rerun with UPDATE_GOLDEN=1"
+    );
+}

@@ -210,10 +210,13 @@ impl<'a> Ctx<'a> {
                     let AttributeMetaVariant::Type(t) = &a.variant else {
                         continue;
                     };
+                    // `xml:lang` and other attributes referenced from another namespace keep
+                    // it whatever the form; local ones follow attributeFormDefault.
+                    let own = self.ns_of_prop(&a.ident.ns);
                     let name = QName {
-                        ns: match a.form {
-                            FormChoiceType::Qualified => self.ns_of_prop(&a.ident.ns),
-                            FormChoiceType::Unqualified => Ns::None,
+                        ns: match (own, a.form) {
+                            (Ns::Xml, _) | (_, FormChoiceType::Qualified) => own,
+                            (_, FormChoiceType::Unqualified) => Ns::None,
                         },
                         local: a.ident.name.to_string(),
                     };
