@@ -3,6 +3,7 @@
 
 #[allow(
     missing_docs,
+    dead_code,
     clippy::all,
     unused_variables,
     unused_mut,
