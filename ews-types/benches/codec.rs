@@ -19,7 +19,10 @@ use quick_xml::reader::NsReader;
 fn documents() -> PathBuf {
     let out = std::env::temp_dir().join("ews-bench-docs-1000");
     if !out.join("getitem_messages_1000.xml").is_file() {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/bench/gen_docs.py");
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/bench/gen_docs.py"
+        );
         let status = Command::new("python3")
             .args([script, "--n", "1000", "--out"])
             .arg(&out)
@@ -69,7 +72,9 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(written.len() as u64));
     g.sample_size(20);
     g.bench_function("nsreader_scan", |b| b.iter(|| scan(black_box(&written))));
-    g.bench_function("serialize", |b| b.iter(|| write_envelope(black_box(&env)).unwrap()));
+    g.bench_function("serialize", |b| {
+        b.iter(|| write_envelope(black_box(&env)).unwrap())
+    });
     g.finish();
 }
 

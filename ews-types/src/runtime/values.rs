@@ -194,8 +194,12 @@ impl XmlValue for DateTime {
         let t = text.trim();
         let (body, off) = split_offset(t, 19);
         let offset = parse_offset(off).ok_or_else(err)?;
-        let local =
-            NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S%.f").map_err(|_| err())?;
+        let local = match fast_date_time(body) {
+            Some(local) => local,
+            None => {
+                NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S%.f").map_err(|_| err())?
+            }
+        };
         Ok(DateTime { local, offset })
     }
     fn to_text(&self) -> Cow<'_, str> {
@@ -209,6 +213,40 @@ impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_text())
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]`, the form servers send, without chrono's format parser.
+/// Anything else (or an invalid date) returns `None` and takes the general path.
+fn fast_date_time(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let nanos = match &b[19..] {
+        [] => 0,
+        [b'.', frac @ ..] if !frac.is_empty() && frac.iter().all(u8::is_ascii_digit) => {
+            let mut n = 0u32;
+            for i in 0..9 {
+                n = n * 10 + frac.get(i).map_or(0, |c| u32::from(c - b'0'));
+            }
+            n
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let time = NaiveTime::from_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)?;
+    Some(NaiveDateTime::new(date, time))
 }
 
 /// `xs:date`, with an optional offset (`2024-05-01`, `2024-05-01Z`, `2024-05-01-07:00`).
@@ -461,6 +499,9 @@ mod tests {
         let a: DateTime = rt("2006-10-25T14:00:00Z");
         let b: DateTime = rt("2006-10-25T16:00:00+02:00");
         assert_eq!(a.to_utc(), b.to_utc());
+        assert!(DateTime::from_text("2006-02-30T14:00:00Z").is_err());
+        assert!(DateTime::from_text("2006-10-25T24:00:01Z").is_err());
+        assert!(DateTime::from_text("2006-10-25T14:00:00.").is_err());
         let c: DateTime = rt("2006-10-25T14:00:00.1234567");
         assert_eq!(c.offset, None);
         assert_eq!(c.to_text(), "2006-10-25T14:00:00.123456700");
