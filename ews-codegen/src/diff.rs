@@ -43,7 +43,9 @@ fn prefix(ns: Ns) -> &'static str {
 }
 
 fn is_inline(def: &TypeDef) -> bool {
-    def.xsd_name.starts_with("choice in ") || def.xsd_name.starts_with("sequence in ")
+    ["choice in ", "sequence in ", "types derived from "]
+        .iter()
+        .any(|p| def.xsd_name.starts_with(p))
 }
 
 /// Element names inside a group type (recursively), attributed to the type that holds it.

@@ -89,6 +89,27 @@ pub enum TypeKind {
     Enum(EnumDef),
     /// A simple type defined by restriction, list or union, as an alias of its value type.
     Alias(ValueType),
+    /// One of the concrete types derived from an abstract complex type, chosen on the wire by
+    /// `xsi:type` (e.g. `AlternateIdBaseType` → `AlternateIdType`, …).
+    Derived(DerivedDef),
+}
+
+/// The concrete types derived from an abstract complex type.
+#[derive(Debug, Clone, Default)]
+pub struct DerivedDef {
+    /// One variant per concrete derived type.
+    pub variants: Vec<DerivedVariant>,
+}
+
+/// One concrete derived type.
+#[derive(Debug, Clone)]
+pub struct DerivedVariant {
+    /// Rust variant name.
+    pub rust_name: String,
+    /// The type's XSD name, as `xsi:type` names it.
+    pub xsi_type: QName,
+    /// The struct.
+    pub ty: TypeId,
 }
 
 /// A struct: attributes and content.

@@ -34,6 +34,7 @@ fn by_value_edges(model: &Model, id: TypeId) -> Vec<TypeId> {
             })
             .collect(),
         TypeKind::Alias(vt) => named(vt).into_iter().collect(),
+        TypeKind::Derived(d) => d.variants.iter().map(|v| v.ty).collect(),
         TypeKind::Enum(_) => Vec::new(),
     }
 }

@@ -151,3 +151,15 @@ fn operation_and_header_marker_come_from_the_wsdl() {
     };
     assert!(e.contains("xs:int") && e.contains("m:Count"), "{e}");
 }
+
+#[test]
+fn abstract_type_is_read_through_xsi_type() {
+    let xml = format!(
+        r#"<t:Holder {NS} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><t:Id xsi:type="t:LongIdType" Format="x" Id="42"/></t:Holder>"#
+    );
+    let h: t::Holder = read(&xml);
+    let t::BaseIdDerived::LongId(id) = &h.id;
+    assert_eq!((id.format.as_str(), id.id.as_str()), ("x", "42"));
+    let out = round_trip(&h, "Holder");
+    assert!(out.contains(r#"xsi:type="t:LongIdType""#), "{out}");
+}

@@ -145,3 +145,28 @@ fn operations_carry_wsdl_facts() {
     );
     assert_eq!(ews_types::OPERATIONS.len(), 123);
 }
+
+#[test]
+fn xsi_type_picks_the_concrete_derived_type() {
+    let xml = format!(
+        r#"<m:ConvertIdResponseMessage {NS} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:AlternateId xsi:type="t:AlternateIdType" Format="EwsId" Id="AAMk" Mailbox="a@x.com"/></m:ConvertIdResponseMessage>"#
+    );
+    let msg: m::ConvertIdResponseMessage = read(&xml).unwrap();
+    let Some(t::AlternateIdBaseDerived::AlternateId(id)) = &msg.alternate_id else {
+        panic!("{:?}", msg.alternate_id)
+    };
+    assert_eq!((id.id.as_str(), id.mailbox.as_str()), ("AAMk", "a@x.com"));
+    let mut w = XmlWriter::new();
+    msg.to_xml(&mut w, XmlNs::Messages, "ConvertIdResponseMessage")
+        .unwrap();
+    let out = w.into_string();
+    assert!(out.contains(r#"xsi:type="t:AlternateIdType""#), "{out}");
+    assert_eq!(read::<m::ConvertIdResponseMessage>(&out).unwrap(), msg);
+    // without xsi:type the concrete type is unknown: an error, not a silent default
+    let bare = xml.replace(r#" xsi:type="t:AlternateIdType""#, "");
+    assert!(
+        read::<m::ConvertIdResponseMessage>(&bare)
+            .unwrap_err()
+            .contains("xsi:type")
+    );
+}

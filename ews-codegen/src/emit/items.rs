@@ -23,6 +23,57 @@ impl Emitter<'_> {
                 let ty = self.rust_type(vt);
                 quote! { #doc pub type #name = #ty; }
             }
+            TypeKind::Derived(d) => self.derived_item(&name, doc, d),
+        }
+    }
+
+    fn derived_item(
+        &self,
+        name: &proc_macro2::Ident,
+        doc: TokenStream,
+        d: &DerivedDef,
+    ) -> TokenStream {
+        let rt = &self.rt;
+        let mut variants = Vec::new();
+        let mut read = Vec::new();
+        let mut write = Vec::new();
+        for v in &d.variants {
+            let vname = format_ident!("{}", v.rust_name);
+            let path = self.path(v.ty);
+            let xsi = &v.xsi_type.local;
+            let xsi_ns = self.ns_tokens(v.xsi_type.ns);
+            let vdoc = format!(" `xsi:type=\"{xsi}\"`");
+            variants.push(quote!(#[doc = #vdoc] #vname(#path),));
+            read.push(
+                quote!(Some(#xsi) => Self::#vname(<#path as #rt::FromXml>::from_xml(r, start)?),),
+            );
+            write.push(quote!(Self::#vname(v) => { w.xsi_type(#xsi_ns, #xsi); #rt::ToXml::to_xml(v, w, ns, local) }));
+        }
+        let first = format_ident!("{}", d.variants[0].rust_name);
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #name { #(#variants)* }
+            impl ::std::default::Default for #name {
+                fn default() -> Self { Self::#first(::std::default::Default::default()) }
+            }
+            impl #rt::FromXml for #name {
+                fn from_xml<'a>(r: &mut #rt::XmlReader<'a>, start: #rt::Start<'a>) -> ::std::result::Result<Self, #rt::DeError> {
+                    let xsi = r.xsi_type(&start)?;
+                    Ok(match xsi.as_deref() {
+                        #(#read)*
+                        other => return Err(r.error(#rt::DeErrorKind::Unexpected {
+                            expected: ::std::string::String::from(concat!("an xsi:type for ", stringify!(#name))),
+                            found: ::std::format!("{other:?}"),
+                        })),
+                    })
+                }
+            }
+            impl #rt::ToXml for #name {
+                fn to_xml(&self, w: &mut #rt::XmlWriter, ns: #rt::XmlNs, local: &str) -> ::std::result::Result<(), #rt::SerError> {
+                    match self { #(#write)* }
+                }
+            }
         }
     }
 

@@ -135,7 +135,7 @@ impl Emitter<'_> {
                 TypeKind::Enum(_) => Shape::Simple,
                 TypeKind::Alias(inner) => self.shape(inner),
                 TypeKind::Struct(_) => Shape::Complex,
-                TypeKind::Choice(_) => Shape::Complex,
+                TypeKind::Choice(_) | TypeKind::Derived(_) => Shape::Complex,
             },
         }
     }

@@ -9,7 +9,7 @@ use xsd_parser::models::schema::MaxOccurs;
 use xsd_parser::models::schema::xs::{FormChoiceType, Use};
 use xsd_parser::{IdentType, MetaTypes, TypeIdent};
 
-use super::GlobalDecl;
+use super::{DeclKind, GlobalDecl};
 use crate::Error;
 use crate::model::*;
 use crate::naming::{self, Scope};
@@ -56,6 +56,11 @@ pub fn convert(
             .collect(),
         problems: Vec::new(),
     };
+    let (elements, types): (Vec<GlobalDecl>, Vec<GlobalDecl>) = globals
+        .iter()
+        .cloned()
+        .partition(|g| g.kind == DeclKind::Element);
+    let globals = elements.as_slice();
     cx.declare_items(globals);
     let declared: Vec<(TypeIdent, TypeId)> = {
         let mut v: Vec<_> = cx.items.iter().map(|(k, v)| (k.clone(), *v)).collect();
@@ -71,6 +76,7 @@ pub fn convert(
         let kind = cx.subst_choice(&ident);
         cx.types[id].kind = kind;
     }
+    cx.derived_types(&types);
     let elements = cx.global_elements(globals);
     if !cx.problems.is_empty() {
         return Err(Error::Unsupported(cx.problems.join("\n")));
@@ -196,6 +202,129 @@ impl<'a> Ctx<'a> {
             };
             let id = self.push(ident.name.to_string(), ns, name, ty.documentation.clone());
             self.items.insert(ident.clone(), id);
+        }
+    }
+
+    /// For each abstract complex type with concrete descendants, a [`TypeKind::Derived`] item
+    /// chosen by `xsi:type`, which replaces the abstract type wherever a value uses it.
+    fn derived_types(&mut self, types: &[GlobalDecl]) {
+        let meta = self.meta;
+        let mut parent: HashMap<TypeId, TypeId> = HashMap::new();
+        for (ident, &id) in &self.items {
+            if let MetaTypeVariant::ComplexType(c) = &meta.items[ident].variant
+                && let Base::Extension(b) | Base::Restriction(b) = &c.base
+                && let Some(&p) = self.items.get(b)
+            {
+                parent.insert(id, p);
+            }
+        }
+        let is_abstract = |def: &TypeDef| {
+            types.iter().any(|t| {
+                t.is_abstract
+                    && t.name == def.xsd_name
+                    && Ns::from_uri(&t.target_ns) == Some(def.ns)
+            })
+        };
+        // only abstract types that some element is declared with need a dispatching enum
+        let mut used = std::collections::HashSet::new();
+        for def in &self.types {
+            let mut note = |vt: &ValueType| {
+                if let ValueType::Named(id) = vt {
+                    used.insert(*id);
+                }
+            };
+            match &def.kind {
+                TypeKind::Struct(s) => s.fields.iter().for_each(|f| {
+                    if let FieldKind::Element { ty, .. } = &f.kind {
+                        note(ty);
+                    }
+                }),
+                TypeKind::Choice(c) => c.variants.iter().for_each(|v| {
+                    if let VariantKind::Element { ty, .. } = &v.kind {
+                        note(ty);
+                    }
+                }),
+                _ => {}
+            }
+        }
+        let mut replace: HashMap<TypeId, TypeId> = HashMap::new();
+        for base in 0..self.types.len() {
+            if !used.contains(&base) || !is_abstract(&self.types[base]) {
+                continue;
+            }
+            let mut concrete: Vec<TypeId> = (0..self.types.len())
+                .filter(|&d| !is_abstract(&self.types[d]))
+                .filter(|&d| {
+                    let mut at = d;
+                    while let Some(&p) = parent.get(&at) {
+                        if p == base {
+                            return true;
+                        }
+                        at = p;
+                    }
+                    false
+                })
+                .collect();
+            if concrete.is_empty() {
+                continue;
+            }
+            concrete.sort_by(|a, b| self.types[*a].xsd_name.cmp(&self.types[*b].xsd_name));
+            let def = &self.types[base];
+            let (ns, base_name) = (def.ns, def.rust_name.clone());
+            let mut scope = Scope::default();
+            let variants = concrete
+                .into_iter()
+                .map(|ty| {
+                    let d = &self.types[ty];
+                    DerivedVariant {
+                        rust_name: scope.unique(&d.rust_name),
+                        xsi_type: QName {
+                            ns: d.ns,
+                            local: d.xsd_name.clone(),
+                        },
+                        ty,
+                    }
+                })
+                .collect();
+            let name = self.scope(ns).unique(&format!("{base_name}Derived"));
+            let doc = vec![format!(
+                "A concrete type derived from `{}`, chosen by `xsi:type`.",
+                self.types[base].xsd_name
+            )];
+            let id = self.push(
+                format!("types derived from {}", self.types[base].xsd_name),
+                ns,
+                name,
+                doc,
+            );
+            self.types[id].kind = TypeKind::Derived(DerivedDef { variants });
+            replace.insert(base, id);
+        }
+        let swap = |vt: &mut ValueType| {
+            if let ValueType::Named(id) = vt
+                && let Some(&to) = replace.get(id)
+            {
+                *id = to;
+            }
+        };
+        for def in &mut self.types {
+            match &mut def.kind {
+                TypeKind::Struct(s) => {
+                    for f in &mut s.fields {
+                        if let FieldKind::Element { ty, .. } = &mut f.kind {
+                            swap(ty);
+                        }
+                    }
+                }
+                TypeKind::Choice(c) => {
+                    for v in &mut c.variants {
+                        if let VariantKind::Element { ty, .. } = &mut v.kind {
+                            swap(ty);
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
     }
 

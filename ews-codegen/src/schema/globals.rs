@@ -1,6 +1,7 @@
-//! Top-level `xs:element` declarations, read straight from the files.
+//! Top-level `xs:element` and `xs:complexType` declarations, read straight from the files.
 //!
-//! xsd-parser's model does not say which element idents are global, so we list them ourselves.
+//! xsd-parser's model says neither which element idents are global nor which complex types are
+//! abstract, so we list them ourselves.
 
 use std::path::Path;
 
@@ -9,12 +10,23 @@ use quick_xml_wsdl::reader::Reader;
 
 use crate::Error;
 
-/// A global element declaration.
+/// What a top-level declaration declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclKind {
+    /// `xs:element`.
+    Element,
+    /// `xs:complexType`.
+    ComplexType,
+}
+
+/// A top-level declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GlobalDecl {
+    /// Element or complex type.
+    pub kind: DeclKind,
     /// The schema's target namespace.
     pub target_ns: String,
-    /// The element's local name.
+    /// The local name.
     pub name: String,
     /// `substitutionGroup`, as written (`t:Path`).
     pub substitution_group: Option<String>,
@@ -22,7 +34,7 @@ pub struct GlobalDecl {
     pub is_abstract: bool,
 }
 
-/// Lists the global elements of one XSD file.
+/// Lists the global elements and complex types of one XSD file.
 pub fn global_elements(path: &Path) -> Result<Vec<GlobalDecl>, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut reader = Reader::from_str(&text);
@@ -54,10 +66,15 @@ pub fn global_elements(path: &Path) -> Result<Vec<GlobalDecl>, Error> {
         if depth == 0 && local.as_ref() == "schema" {
             target_ns = attr("targetNamespace").unwrap_or_default();
         } else if depth == 1
-            && local.as_ref() == "element"
+            && let Some(kind) = match local.as_ref() {
+                "element" => Some(DeclKind::Element),
+                "complexType" => Some(DeclKind::ComplexType),
+                _ => None,
+            }
             && let Some(name) = attr("name")
         {
             out.push(GlobalDecl {
+                kind,
                 target_ns: target_ns.clone(),
                 name,
                 substitution_group: attr("substitutionGroup"),

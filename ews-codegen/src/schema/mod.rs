@@ -10,7 +10,7 @@ use xsd_parser::{MetaTypes, Optimizer};
 
 use crate::Error;
 pub use convert::convert;
-pub use globals::{GlobalDecl, global_elements};
+pub use globals::{DeclKind, GlobalDecl, global_elements};
 
 /// The W3C `xml:` namespace schema, which `types.xsd` imports without a location.
 ///

@@ -340,6 +340,25 @@ impl<'a> XmlReader<'a> {
         )
     }
 
+    /// The local part of `start`'s `xsi:type` attribute (`t:AlternateIdType` →
+    /// `AlternateIdType`), if it has one. Schema type names are unique within the EWS
+    /// namespaces, so the prefix is not resolved.
+    pub fn xsi_type(&self, start: &Start<'a>) -> Result<Option<Cow<'a, str>>, DeError> {
+        for a in self.attributes(start) {
+            let a = a?;
+            if a.ns == XmlNs::Xsi && a.local == "type" {
+                let local = match a.value {
+                    Cow::Borrowed(v) => Cow::Borrowed(v.rsplit(':').next().unwrap_or(v).trim()),
+                    Cow::Owned(v) => {
+                        Cow::Owned(v.rsplit(':').next().unwrap_or(&v).trim().to_owned())
+                    }
+                };
+                return Ok(Some(local));
+            }
+        }
+        Ok(None)
+    }
+
     /// The text content of `start` (which must hold no elements), consuming its end tag.
     pub fn read_text(&mut self, start: Start<'a>) -> Result<Cow<'a, str>, DeError> {
         if start.empty {

@@ -13,6 +13,7 @@ pub struct XmlWriter {
     out: String,
     open: bool,
     declared: bool,
+    xsi_type: Option<(XmlNs, &'static str)>,
 }
 
 fn is_xml_char(c: char) -> bool {
@@ -65,7 +66,17 @@ impl XmlWriter {
                 self.raw_attr(&format!("xmlns:{}", ns.prefix()), ns.uri());
             }
         }
+        if let Some((tns, tlocal)) = self.xsi_type.take() {
+            self.raw_attr("xmlns:xsi", XmlNs::Xsi.uri());
+            self.raw_attr("xsi:type", &format!("{}:{tlocal}", tns.prefix()));
+        }
         self.open = true;
+    }
+
+    /// Gives the next element an `xsi:type` attribute naming the schema type `ns:local` (for a
+    /// value of an abstract type's concrete derivation).
+    pub fn xsi_type(&mut self, ns: XmlNs, local: &'static str) {
+        self.xsi_type = Some((ns, local));
     }
 
     /// Opens an element in a namespace without a fixed prefix, declaring it as default.
