@@ -59,7 +59,7 @@ fn group_names(model: &Model, id: TypeId, out: &mut BTreeSet<String>) {
                         out.insert(name.local.clone());
                     }
                     VariantKind::Group(g) => group_names(model, *g, out),
-                    VariantKind::Any => {
+                    VariantKind::Any { .. } => {
                         out.insert("xs:any".into());
                     }
                 }

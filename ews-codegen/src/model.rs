@@ -217,8 +217,11 @@ pub enum VariantKind {
     },
     /// A sequence group (a struct with `is_group`).
     Group(TypeId),
-    /// `xs:any`.
-    Any,
+    /// `xs:any` (elements of any namespace), possibly repeated.
+    Any {
+        /// Whether it repeats.
+        many: bool,
+    },
 }
 
 /// An enumeration.

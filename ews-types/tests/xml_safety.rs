@@ -170,3 +170,21 @@ fn xsi_type_picks_the_concrete_derived_type() {
             .contains("xsi:type")
     );
 }
+
+#[test]
+fn repeated_wildcard_in_a_choice_keeps_every_child() {
+    let xml = format!(
+        r#"<t:ConfigurationRequestDetails {NS}><a xmlns="urn:a">1</a><b xmlns="urn:b"/><t:C>3</t:C></t:ConfigurationRequestDetails>"#
+    );
+    let d: t::ConfigurationRequestDetails = read(&xml).unwrap();
+    let t::ConfigurationRequestDetailsChoice::Any(all) = &d.content;
+    let names: Vec<&str> = all.iter().map(|e| e.local.as_str()).collect();
+    assert_eq!(names, ["a", "b", "C"]);
+    let mut w = XmlWriter::new();
+    d.to_xml(&mut w, XmlNs::Types, "ConfigurationRequestDetails")
+        .unwrap();
+    assert_eq!(
+        read::<t::ConfigurationRequestDetails>(&w.into_string()).unwrap(),
+        d
+    );
+}

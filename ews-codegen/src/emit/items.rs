@@ -553,13 +553,29 @@ impl Emitter<'_> {
                     write_arms
                         .push(quote!(Self::#vname(v) => #rt::XmlGroup::write_group(#vref, w)?,));
                 }
-                VariantKind::Any => {
+                VariantKind::Any { many: false } => {
                     variants.push(quote!(#d #vname(#rt::AnyElement),));
                     starts.push(quote!(true));
                     any_arm = Some(
                         quote!(_ => Self::#vname(<#rt::AnyElement as #rt::FromXml>::from_xml(r, first)?),),
                     );
                     write_arms.push(quote!(Self::#vname(v) => v.write(w)?,));
+                }
+                VariantKind::Any { many: true } => {
+                    // a repeated wildcard takes every following sibling
+                    variants.push(quote!(#d #vname(::std::vec::Vec<#rt::AnyElement>),));
+                    starts.push(quote!(true));
+                    any_arm = Some(quote! {
+                        _ => {
+                            let mut all = vec![<#rt::AnyElement as #rt::FromXml>::from_xml(r, first)?];
+                            while let Some(c) = r.peek_child(parent)? {
+                                r.take_peeked();
+                                all.push(<#rt::AnyElement as #rt::FromXml>::from_xml(r, c)?);
+                            }
+                            Self::#vname(all)
+                        }
+                    });
+                    write_arms.push(quote!(Self::#vname(all) => for v in all { v.write(w)?; },));
                 }
             }
         }

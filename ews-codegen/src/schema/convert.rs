@@ -559,9 +559,10 @@ impl<'a> Ctx<'a> {
             let type_ = match &el.variant {
                 ElementMetaVariant::Type { type_, .. } => type_,
                 ElementMetaVariant::Any { .. } => {
+                    let many = el.max_occurs != MaxOccurs::Bounded(1);
                     out.push(variant(
                         "Any".into(),
-                        VariantKind::Any,
+                        VariantKind::Any { many },
                         el.documentation.clone(),
                     ));
                     continue;
