@@ -131,7 +131,7 @@ impl Emitter<'_> {
             let mut d = f.doc.clone();
             let label = match &f.kind {
                 FieldKind::Element { name, .. } => format!("Element `{}`.", name.local),
-                FieldKind::Group(_) => "A group of child elements.".to_owned(),
+                FieldKind::Group(g) => self.group_label(*g),
                 FieldKind::Any => "Any element (`xs:any`).".to_owned(),
             };
             d.insert(0, label);
@@ -188,6 +188,45 @@ impl Emitter<'_> {
             pub struct #name { #(#fields)* }
             #read_impl
             #write_impl
+        }
+    }
+
+    /// "One of `A`, `B`, …" for a choice; "Elements `A`, `B`, …" for a sequence group.
+    fn group_label(&self, id: TypeId) -> String {
+        let mut names: Vec<String> = Vec::new();
+        let choice = match &self.model.types[id].kind {
+            TypeKind::Choice(c) => {
+                for v in &c.variants {
+                    names.push(match &v.kind {
+                        VariantKind::Element { name, .. } => format!("`{}`", name.local),
+                        VariantKind::Group(g) => {
+                            format!("the group `{}`", self.model.types[*g].rust_name)
+                        }
+                        VariantKind::Any { .. } => "any element".into(),
+                    });
+                }
+                true
+            }
+            TypeKind::Struct(s) => {
+                for f in &s.fields {
+                    if let FieldKind::Element { name, .. } = &f.kind {
+                        names.push(format!("`{}`", name.local));
+                    }
+                }
+                false
+            }
+            _ => false,
+        };
+        let more = names.len().saturating_sub(8);
+        names.truncate(8);
+        let mut list = names.join(", ");
+        if more > 0 {
+            list.push_str(&format!(" and {more} more"));
+        }
+        if choice {
+            format!("One of {list}.")
+        } else {
+            format!("Elements {list}.")
         }
     }
 

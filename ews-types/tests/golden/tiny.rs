@@ -67,7 +67,7 @@ pub mod t {
     /// `ArrayOfItemsType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ArrayOfItems {
-        /// A group of child elements.
+        /// One of `Item`, `CalendarItem`.
         pub content: ::std::vec::Vec<super::t::ArrayOfItemsChoice>,
     }
     impl ews_types::runtime::FromXml for ArrayOfItems {
@@ -653,7 +653,7 @@ pub mod t {
     /// `NotType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Not {
-        /// A group of child elements.
+        /// One of `FieldURI`.
         pub path: super::t::Path,
         /// Element `Not`.
         pub not: ::std::option::Option<::std::boxed::Box<super::t::Not>>,
