@@ -129,6 +129,11 @@ fn both_exchange_schemas_generate() {
         let d = root().join("../shared").join(dir);
         let g = Builder::new(&d).generate().unwrap();
         assert_eq!(g.model.operations.len(), ops, "{dir}");
+        // no mixed content: a struct has text or child elements, never both
+        let mixed = g.model.types.iter().filter(
+            |t| matches!(&t.kind, TypeKind::Struct(s) if s.text.is_some() && !s.fields.is_empty()),
+        );
+        assert_eq!(mixed.count(), 0, "{dir}");
         syn::parse_file(&g.source).expect("generated code parses");
     }
 }

@@ -146,3 +146,47 @@ fn cut(s: &str) -> String {
         s.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENV: &str = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Body>BODY</s:Body></s:Envelope>"#;
+
+    #[test]
+    fn typed_values_compare_by_value() {
+        assert!(same_value("1", "true") && same_value("0", "false"));
+        assert!(same_value(
+            "2024-05-01T09:00:00+02:00",
+            "2024-05-01T07:00:00Z"
+        ));
+        assert!(!same_value(
+            "2024-05-01T09:00:00+02:00",
+            "2024-05-01T09:00:00Z"
+        ));
+        assert!(same_value("1.50", "1.5") && !same_value("1", "2"));
+        assert!(same_value("PT60M", "PT60M") && !same_value("a", "b"));
+    }
+
+    #[test]
+    fn round_trip_reports_what_was_lost() {
+        let doc = ENV.replace(
+            "BODY",
+            r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:Unknown>x</t:Unknown></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#,
+        );
+        let r = inspect(&doc, true).unwrap();
+        assert_eq!(r.element, "GetFolder");
+        assert_eq!(r.differences.len(), 1, "{:?}", r.differences);
+        assert!(r.differences[0].contains("Unknown: dropped by round trip"));
+        let clean = doc.replace("<t:Unknown>x</t:Unknown>", "");
+        assert!(inspect(&clean, true).unwrap().differences.is_empty());
+    }
+
+    #[test]
+    fn errors_carry_positions_and_unknown_ews_elements_fail() {
+        let e = inspect(&ENV.replace("BODY", "<m:GetFolder><m:FolderShape>"), false).unwrap_err();
+        assert!(e.starts_with("at byte "), "{e}");
+        let e = inspect(&ENV.replace("BODY", "<m:NoSuchOperation/>"), false).unwrap_err();
+        assert!(e.contains("NoSuchOperation"), "{e}");
+    }
+}
