@@ -143,39 +143,16 @@ pub fn diff(old: &Model, new: &Model) -> SchemaDiff {
 
 impl fmt::Display for SchemaDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pairs = |v: &[(String, String)]| v.iter().map(|(t, n)| format!("{t} {n}")).collect();
         let lists: [(&str, Vec<String>); 8] = [
             ("operation", self.operations_added.clone()),
             ("operation", self.operations_removed.clone()),
             ("type", self.types_added.clone()),
             ("type", self.types_removed.clone()),
-            (
-                "field",
-                self.fields_added
-                    .iter()
-                    .map(|(t, n)| format!("{t} {n}"))
-                    .collect(),
-            ),
-            (
-                "field",
-                self.fields_removed
-                    .iter()
-                    .map(|(t, n)| format!("{t} {n}"))
-                    .collect(),
-            ),
-            (
-                "value",
-                self.values_added
-                    .iter()
-                    .map(|(t, n)| format!("{t} {n}"))
-                    .collect(),
-            ),
-            (
-                "value",
-                self.values_removed
-                    .iter()
-                    .map(|(t, n)| format!("{t} {n}"))
-                    .collect(),
-            ),
+            ("field", pairs(&self.fields_added)),
+            ("field", pairs(&self.fields_removed)),
+            ("value", pairs(&self.values_added)),
+            ("value", pairs(&self.values_removed)),
         ];
         for (i, (kind, items)) in lists.iter().enumerate() {
             let sign = if i % 2 == 0 { '+' } else { '-' };
