@@ -162,3 +162,40 @@ fn reserialized_requests_validate_against_messages_xsd() {
     );
     std::fs::remove_dir_all(&tmp).ok();
 }
+
+/// The per-item status accessors read `ResponseClass`, `ResponseCode`, `MessageText` and
+/// `MessageXml` from real responses.
+#[test]
+fn response_messages_expose_their_status() {
+    use ews_types::runtime::{ResponseBody, ResponseMessage};
+    let xml = read(&shared().join("conformance/045-GetItem-response.xml"));
+    let env = read_envelope::<Element>(&xml).unwrap();
+    let Part::Known(Element::Messages(ews_types::m::GlobalElement::GetItemResponse(resp))) =
+        &env.body[0]
+    else {
+        panic!("not a GetItemResponse: {:?}", env.body[0]);
+    };
+    let messages = resp.messages();
+    assert_eq!(messages.len(), 1);
+    let s = messages[0].status();
+    assert_eq!(s.class.as_deref(), Some("Error"));
+    assert_eq!(s.code.as_deref(), Some("ErrorInvalidPropertyRequest"));
+    assert_eq!(s.text, Some("Property is not valid for this object type."));
+    assert_eq!(s.message_xml.len(), 1);
+    assert_eq!(
+        s.message_xml[0].attribute("FieldURI"),
+        Some("meeting:AssociatedCalendarItemId")
+    );
+    assert!(!s.is_success());
+
+    // A delegate response is itself a response message.
+    let xml = read(&shared().join("conformance/003-AddDelegate-response.xml"));
+    let env = read_envelope::<Element>(&xml).unwrap();
+    let Part::Known(Element::Messages(ews_types::m::GlobalElement::AddDelegateResponse(resp))) =
+        &env.body[0]
+    else {
+        panic!("not an AddDelegateResponse");
+    };
+    assert_eq!(resp.messages().len(), 1);
+    assert_eq!(resp.messages()[0].status().class.as_deref(), Some("Success"));
+}

@@ -15,9 +15,16 @@ impl Emitter<'_> {
             doc.push(format!("`{}`.", def.xsd_name));
         }
         let doc = doc_attrs(&doc);
+        let status = self.message_impl(id, &name);
         match &def.kind {
-            TypeKind::Struct(s) => self.struct_item(&name, doc, s),
-            TypeKind::Choice(c) => self.choice_item(&name, doc, c),
+            TypeKind::Struct(s) => {
+                let item = self.struct_item(&name, doc, s);
+                quote!(#item #status)
+            }
+            TypeKind::Choice(c) => {
+                let item = self.choice_item(&name, doc, c);
+                quote!(#item #status)
+            }
             TypeKind::Enum(e) => self.enum_item(&name, doc, &def.xsd_name, e),
             TypeKind::Alias(vt) => {
                 let ty = self.rust_type(vt);

@@ -3,6 +3,7 @@
 
 mod items;
 mod ops;
+mod status;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};

@@ -139,12 +139,14 @@ impl Emitter<'_> {
             self.model.elements.iter().map(|e| (&e.name, e)).collect();
         let mut out = Vec::new();
         let mut seen: HashMap<TypeId, &str> = HashMap::new();
+        let mut bodies = std::collections::HashSet::new();
         for op in &self.model.operations {
             let (Some(input), Some(output)) = (by_name.get(&op.input), by_name.get(&op.output))
             else {
                 continue;
             };
-            let (ValueType::Named(in_id), ValueType::Named(_)) = (&input.ty, &output.ty) else {
+            let (ValueType::Named(in_id), ValueType::Named(out_id)) = (&input.ty, &output.ty)
+            else {
                 continue;
             };
             if seen.insert(*in_id, &op.name).is_some() {
@@ -160,6 +162,9 @@ impl Emitter<'_> {
                 .to_string()
                 .replace("super :: ", "");
             let resp: TokenStream = resp.parse().expect("path");
+            if bodies.insert(*out_id) {
+                out.push(self.body_impl(*out_id, &resp));
+            }
             let name = &op.name;
             let action = &op.soap_action;
             let req_el = &op.input.local;

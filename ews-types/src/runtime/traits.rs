@@ -68,5 +68,5 @@ pub trait Operation: FromXml + ToXml {
     /// The response element's local name in the messages namespace.
     const RESPONSE_ELEMENT: &'static str;
     /// The response body type.
-    type Response: FromXml + ToXml;
+    type Response: FromXml + ToXml + super::status::ResponseBody;
 }

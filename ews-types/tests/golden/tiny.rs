@@ -1244,6 +1244,15 @@ impl ews_types::runtime::ElementSet for Element {
 }
 /// The names of every operation in the WSDL, in document order.
 pub const OPERATIONS: &[&str] = &["GetThing"];
+impl ews_types::runtime::ResponseBody for m::GetThingResponse {
+    type Message = ews_types::runtime::NoMessage;
+    fn messages(&self) -> &[Self::Message] {
+        &[]
+    }
+    fn into_messages(self) -> ::std::vec::Vec<Self::Message> {
+        ::std::vec::Vec::new()
+    }
+}
 impl ews_types::runtime::Operation for m::GetThing {
     const NAME: &'static str = "GetThing";
     const SOAP_ACTION: &'static str = "urn:GetThing";
