@@ -197,5 +197,8 @@ fn response_messages_expose_their_status() {
         panic!("not an AddDelegateResponse");
     };
     assert_eq!(resp.messages().len(), 1);
-    assert_eq!(resp.messages()[0].status().class.as_deref(), Some("Success"));
+    assert_eq!(
+        resp.messages()[0].status().class.as_deref(),
+        Some("Success")
+    );
 }

@@ -169,6 +169,11 @@ impl Emitter<'_> {
             let action = &op.soap_action;
             let req_el = &op.input.local;
             let resp_el = &op.output.local;
+            let header_names: Vec<&str> = op
+                .input_headers
+                .iter()
+                .map(|&h| self.model.headers[h].element.local.as_str())
+                .collect();
             let markers = op.input_headers.iter().map(|&h| {
                 let marker = format_ident!("{}", self.model.headers[h].marker);
                 quote!(impl headers::#marker for #req {})
@@ -179,6 +184,7 @@ impl Emitter<'_> {
                     const SOAP_ACTION: &'static str = #action;
                     const REQUEST_ELEMENT: &'static str = #req_el;
                     const RESPONSE_ELEMENT: &'static str = #resp_el;
+                    const INPUT_HEADERS: &'static [&'static str] = &[#(#header_names),*];
                     type Response = #resp;
                 }
                 #(#markers)*

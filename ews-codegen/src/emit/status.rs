@@ -71,13 +71,10 @@ impl Emitter<'_> {
     pub(crate) fn is_message(&self, id: TypeId) -> bool {
         match &self.model.types[id].kind {
             TypeKind::Struct(s) => !s.is_group && self.message_fields(s).is_some(),
-            TypeKind::Choice(c) => {
-                !c.variants.is_empty()
-                    && c.variants.iter().all(|v| {
-                        matches!(&v.kind, VariantKind::Element { ty: ValueType::Named(t), many: false, .. }
+            TypeKind::Choice(c) => !c.variants.is_empty() && c.variants.iter().all(|v| {
+                matches!(&v.kind, VariantKind::Element { ty: ValueType::Named(t), many: false, .. }
                             if !v.boxed && self.is_message(*t))
-                    })
-            }
+            }),
             _ => false,
         }
     }

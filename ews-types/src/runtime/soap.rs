@@ -110,6 +110,15 @@ impl FaultDetail {
     }
 }
 
+impl FromXml for Fault {
+    fn from_xml<'a>(
+        r: &mut XmlReader<'a>,
+        start: super::reader::Start<'a>,
+    ) -> Result<Self, DeError> {
+        read_fault(r, start)
+    }
+}
+
 fn read_fault<'a>(
     r: &mut XmlReader<'a>,
     start: super::reader::Start<'a>,

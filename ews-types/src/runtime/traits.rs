@@ -67,6 +67,9 @@ pub trait Operation: FromXml + ToXml {
     const REQUEST_ELEMENT: &'static str;
     /// The response element's local name in the messages namespace.
     const RESPONSE_ELEMENT: &'static str;
+    /// Local names of the SOAP headers the operation's binding accepts (`RequestServerVersion`,
+    /// `ExchangeImpersonation`, …), in WSDL order.
+    const INPUT_HEADERS: &'static [&'static str];
     /// The response body type.
     type Response: FromXml + ToXml + super::status::ResponseBody;
 }

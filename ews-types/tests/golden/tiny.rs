@@ -1258,6 +1258,7 @@ impl ews_types::runtime::Operation for m::GetThing {
     const SOAP_ACTION: &'static str = "urn:GetThing";
     const REQUEST_ELEMENT: &'static str = "GetThing";
     const RESPONSE_ELEMENT: &'static str = "GetThingResponse";
+    const INPUT_HEADERS: &'static [&'static str] = &["Not"];
     type Response = m::GetThingResponse;
 }
 impl headers::AcceptsNot for m::GetThing {}

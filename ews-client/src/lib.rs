@@ -1,0 +1,44 @@
+//! An async client for Exchange Web Services over the generated [`ews_types`] bindings.
+//!
+//! - [`Client::send`] sends any generated operation and returns its typed response;
+//!   [`Client::send_batch`] returns one result per request item, in order.
+//! - Errors are layered ([`ErrorKind`]: transport, HTTP, SOAP fault, per-item message) with
+//!   predicates for what callers decide on: [`Error::is_throttled`], [`Error::is_transient`],
+//!   [`Error::outcome_unknown`], [`Error::retry_after`].
+//! - Authentication: Basic, static bearer tokens, and [`TokenProvider`]s such as the OAuth2
+//!   client-credentials flow ([`ClientCredentials`]); tokens refresh before expiry and once on
+//!   401. Secrets never reach `Debug`, errors or logs.
+//! - Throttling: `BackOffMilliseconds` and `Retry-After` are honoured within a deadline, with a
+//!   floor, a cap and jitter; a throttle pauses every request of the same identity; a
+//!   per-identity concurrency limit shrinks on `ErrorExceededConnectionCount`. Only reads and
+//!   requests the server never received are retried ([`RetryPolicy`]).
+//! - Transport: TLS verified, redirects never followed, explicit timeouts, a response cap
+//!   that counts decompressed bytes, and the hardened XML reader of `ews-types` (no DOCTYPE, no
+//!   entities, bounded depth). The [`Transport`] trait is the seam for tests and embedders.
+//!
+//! ```
+//! use ews_client::{Client, Credentials};
+//!
+//! let client = Client::builder("https://mail.contoso.com/EWS/Exchange.asmx")
+//!     .credentials(Credentials::bearer("token"))
+//!     .build()?;
+//! # Ok::<(), ews_client::Error>(())
+//! ```
+
+mod auth;
+mod builder;
+mod client;
+mod error;
+mod redact;
+mod results;
+mod retry;
+mod soap;
+mod throttle;
+mod transport;
+
+pub use auth::{AccessToken, ClientCredentials, Credentials, TokenProvider};
+pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY};
+pub use client::{Client, Response};
+pub use error::{Error, ErrorKind};
+pub use retry::RetryPolicy;
+pub use transport::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
