@@ -1,0 +1,227 @@
+//! Shared test helpers: requests, response XML written by hand, and a scripted in-process
+//! transport (no sockets, so tokio's paused clock stays exact).
+#![allow(dead_code, missing_docs)]
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use ews_client::{BoxFuture, ErrorKind, HttpRequest, HttpResponse, Transport, TransportError};
+use ews_types::{m, t};
+use http::HeaderMap;
+use tokio::time::Instant;
+
+pub const M_NS: &str = "http://schemas.microsoft.com/exchange/services/2006/messages";
+pub const T_NS: &str = "http://schemas.microsoft.com/exchange/services/2006/types";
+
+/// A GetItem request for `n` item ids (`id0`, `id1`, …).
+pub fn get_item(n: usize) -> m::GetItem {
+    m::GetItem {
+        item_shape: t::ItemResponseShape {
+            base_shape: t::DefaultShapeNames::IdOnly,
+            ..Default::default()
+        },
+        item_ids: t::NonEmptyArrayOfBaseItemIds {
+            content: (0..n)
+                .map(|i| {
+                    t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(t::ItemId {
+                        id: format!("id{i}"),
+                        change_key: None,
+                    })
+                })
+                .collect(),
+        },
+    }
+}
+
+/// A DeleteItem request (a write) for `n` item ids.
+pub fn delete_item(n: usize) -> m::DeleteItem {
+    m::DeleteItem {
+        delete_type: t::Disposal::MoveToDeletedItems,
+        item_ids: get_item(n).item_ids,
+        ..Default::default()
+    }
+}
+
+/// A SOAP envelope around `body`, with a ServerVersionInfo header.
+pub fn envelope(body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header><h:ServerVersionInfo MajorVersion="15" MinorVersion="2" MajorBuildNumber="1544" MinorBuildNumber="4" Version="V2018_01_08" xmlns:h="{T_NS}"/></s:Header><s:Body>{body}</s:Body></s:Envelope>"#
+    )
+}
+
+/// A `GetItemResponse` (or another `<Op>Response`) with one message per `(class, code)`.
+pub fn items_response(op: &str, messages: &[(&str, &str)]) -> String {
+    let mut body = format!(
+        r#"<m:{op}Response xmlns:m="{M_NS}" xmlns:t="{T_NS}"><m:ResponseMessages>"#
+    );
+    for (i, (class, code)) in messages.iter().enumerate() {
+        body.push_str(&format!(r#"<m:{op}ResponseMessage ResponseClass="{class}">"#));
+        if *class != "Success" {
+            body.push_str(&format!("<m:MessageText>item {i} failed</m:MessageText>"));
+        }
+        body.push_str(&format!("<m:ResponseCode>{code}</m:ResponseCode>"));
+        if *class != "Success" {
+            body.push_str("<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>");
+        }
+        if op == "GetItem" {
+            if *class == "Success" {
+                body.push_str(&format!(
+                    r#"<m:Items><t:Message><t:ItemId Id="id{i}" ChangeKey="ck{i}"/><t:Subject>s{i}</t:Subject></t:Message></m:Items>"#
+                ));
+            } else {
+                body.push_str("<m:Items/>");
+            }
+        }
+        body.push_str(&format!("</m:{op}ResponseMessage>"));
+    }
+    body.push_str(&format!("</m:ResponseMessages></m:{op}Response>"));
+    envelope(&body)
+}
+
+/// `n` successful GetItem messages.
+pub fn get_item_ok(n: usize) -> String {
+    items_response("GetItem", &vec![("Success", "NoError"); n])
+}
+
+/// A SOAP fault as EWS sends it, with `MessageXml` values.
+pub fn fault(code: &str, message: &str, values: &[(&str, &str)]) -> String {
+    let mut xml = String::new();
+    for (name, v) in values {
+        xml.push_str(&format!(r#"<t:Value Name="{name}">{v}</t:Value>"#));
+    }
+    envelope(&format!(
+        r#"<s:Fault><faultcode xmlns:a="{T_NS}">a:{code}</faultcode><faultstring xml:lang="en-US">{message}</faultstring><detail><e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">
+{code}
+</e:ResponseCode><e:Message xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">{message}</e:Message><t:MessageXml xmlns:t="{T_NS}">{xml}</t:MessageXml></detail></s:Fault>"#
+    ))
+}
+
+/// A ServerBusy fault with a back-off hint.
+pub fn busy(ms: &str) -> String {
+    fault(
+        "ErrorServerBusy",
+        "The server cannot service this request right now. Try again later.",
+        &[("BackOffMilliseconds", ms)],
+    )
+}
+
+pub fn xml_response(status: u16, body: impl Into<String>) -> HttpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", "text/xml; charset=utf-8".parse().unwrap());
+    HttpResponse {
+        status,
+        headers,
+        body: Bytes::from(body.into()),
+    }
+}
+
+pub fn plain_response(status: u16, content_type: &str, body: &str) -> HttpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", content_type.parse().unwrap());
+    HttpResponse {
+        status,
+        headers,
+        body: Bytes::from(body.to_owned()),
+    }
+}
+
+type Reply = Result<HttpResponse, TransportError>;
+
+/// One recorded request.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub at: Instant,
+    pub request: HttpRequest,
+}
+
+/// A transport that answers from a script (or a function) after an optional delay, records
+/// every request with the (paused) time it arrived, and tracks how many were in flight.
+#[derive(Default)]
+pub struct Script {
+    replies: Mutex<VecDeque<Reply>>,
+    func: Option<Box<dyn Fn(&HttpRequest) -> Reply + Send + Sync>>,
+    delay: Duration,
+    pub seen: Mutex<Vec<Seen>>,
+    in_flight: AtomicUsize,
+    pub max_in_flight: AtomicUsize,
+}
+
+impl std::fmt::Debug for Script {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Script")
+    }
+}
+
+impl Script {
+    pub fn new(replies: impl IntoIterator<Item = Reply>) -> Arc<Self> {
+        Arc::new(Script {
+            replies: Mutex::new(replies.into_iter().collect()),
+            ..Script::default()
+        })
+    }
+
+    pub fn func(
+        delay: Duration,
+        f: impl Fn(&HttpRequest) -> Reply + Send + Sync + 'static,
+    ) -> Arc<Self> {
+        Arc::new(Script {
+            func: Some(Box::new(f)),
+            delay,
+            ..Script::default()
+        })
+    }
+
+    pub fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+
+    pub fn times(&self) -> Vec<Instant> {
+        self.seen.lock().unwrap().iter().map(|s| s.at).collect()
+    }
+}
+
+impl Transport for Script {
+    fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(async move {
+            self.seen.lock().unwrap().push(Seen {
+                at: Instant::now(),
+                request: req.clone(),
+            });
+            let n = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max_in_flight.fetch_max(n, Ordering::SeqCst);
+            struct Dec<'a>(&'a AtomicUsize);
+            impl Drop for Dec<'_> {
+                fn drop(&mut self) {
+                    self.0.fetch_sub(1, Ordering::SeqCst);
+                }
+            }
+            let _dec = Dec(&self.in_flight);
+            if !self.delay.is_zero() {
+                tokio::time::sleep(self.delay).await;
+            }
+            if let Some(f) = &self.func {
+                return f(&req);
+            }
+            self.replies
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or_else(|| Err(TransportError::new(ErrorKind::Connect, false, "script ran out")))
+        })
+    }
+}
+
+/// A client over `transport` with a fixed jitter seed.
+pub fn client(transport: Arc<dyn Transport>) -> ews_client::ClientBuilder {
+    ews_client::Client::builder("https://ews.test/EWS/Exchange.asmx")
+        .transport(transport)
+        .jitter_seed(7)
+}
+
+/// The body of a recorded request, as text.
+pub fn body_text(r: &HttpRequest) -> String {
+    String::from_utf8(r.body.to_vec()).unwrap()
+}
