@@ -167,7 +167,7 @@ pub(crate) fn fill_from_message_xml(
     value: impl Fn(&str) -> Option<String>,
 ) {
     if let Some(ms) = value("BackOffMilliseconds") {
-        i.retry_after = parse_back_off(&ms).or(Some(Duration::ZERO));
+        i.retry_after = parse_back_off(&ms);
     }
     let num = |n: &str| value(n).and_then(|v| v.trim().parse::<u64>().ok());
     if let (Some(line), Some(pos)) = (num("LineNumber"), num("LinePosition")) {

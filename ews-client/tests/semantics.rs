@@ -36,12 +36,21 @@ async fn s14_one_failed_item_among_ten() {
             let ews_types::t::ArrayOfRealItemsChoice::Message(msg) = &items[0] else {
                 panic!()
             };
-            assert_eq!(msg.item_id.as_ref().unwrap().id, format!("id{i}"), "in order");
+            assert_eq!(
+                msg.item_id.as_ref().unwrap().id,
+                format!("id{i}"),
+                "in order"
+            );
         }
     }
     // `send` on the same answer reports the failed item.
     let script = Script::new([ok(items_response("GetItem", &msgs))]);
-    let e = client(script).build().unwrap().send(&get_item(10)).await.unwrap_err();
+    let e = client(script)
+        .build()
+        .unwrap()
+        .send(&get_item(10))
+        .await
+        .unwrap_err();
     assert_eq!(e.item_index(), Some(3));
 }
 
@@ -55,7 +64,11 @@ async fn s15_batch_stopped_items_are_not_processed_and_nothing_is_resent() {
     let script = Script::new([ok(items_response("DeleteItem", &msgs))]);
     let c = client(script.clone()).build().unwrap();
     let results = c.send_batch(&delete_item(10), 10).await.unwrap();
-    assert_eq!(script.count(), 1, "a partly processed batch is never resent");
+    assert_eq!(
+        script.count(),
+        1,
+        "a partly processed batch is never resent"
+    );
     assert!(results[..4].iter().all(Result::is_ok));
     let e4 = results[4].as_ref().unwrap_err();
     assert_eq!(e4.kind(), ErrorKind::Response);
@@ -105,7 +118,11 @@ async fn s22_unknown_response_code_is_kept_verbatim() {
         e.response_code(),
         Some(&ResponseCode::Other("ErrorSomethingNew2027".into()))
     );
-    assert!(e.to_string().contains("ErrorSomethingNew2027: item 0 failed"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("ErrorSomethingNew2027: item 0 failed"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -113,13 +130,22 @@ async fn s29_fault_with_http_500_is_parsed() {
     let f = fault(
         "ErrorSchemaValidation",
         "The request failed schema validation.",
-        &[("LineNumber", "1"), ("LinePosition", "612"), ("Violation", "bad")],
+        &[
+            ("LineNumber", "1"),
+            ("LinePosition", "612"),
+            ("Violation", "bad"),
+        ],
     );
-    let c = client(Script::new([Ok(xml_response(500, f))])).build().unwrap();
+    let c = client(Script::new([Ok(xml_response(500, f))]))
+        .build()
+        .unwrap();
     let e = c.send(&get_item(1)).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Fault);
     assert_eq!(e.status(), Some(500));
-    assert_eq!(e.response_code(), Some(&ResponseCode::ErrorSchemaValidation));
+    assert_eq!(
+        e.response_code(),
+        Some(&ResponseCode::ErrorSchemaValidation)
+    );
     assert_eq!(e.schema_position(), Some((1, 612)));
     assert_eq!(e.message_xml().len(), 3);
     assert!(!e.is_transient());
@@ -134,7 +160,10 @@ async fn s11_odd_message_xml_never_hides_the_code() {
     );
     let c = client(Script::new([ok(xml)])).build().unwrap();
     let e = c.send(&get_item(1)).await.unwrap_err();
-    assert_eq!(e.response_code(), Some(&ResponseCode::ErrorInvalidPropertyRequest));
+    assert_eq!(
+        e.response_code(),
+        Some(&ResponseCode::ErrorInvalidPropertyRequest)
+    );
     assert_eq!(e.message_xml().len(), 3);
 }
 
@@ -152,7 +181,8 @@ async fn s13_html_instead_of_xml() {
 #[tokio::test]
 async fn http_status_errors_carry_status_and_cas_code() {
     let mut r = plain_response(401, "text/html", "denied");
-    r.headers.insert("x-caserrorcode", "UserNotFound".parse().unwrap());
+    r.headers
+        .insert("x-caserrorcode", "UserNotFound".parse().unwrap());
     r.headers.insert("request-id", "req-123".parse().unwrap());
     let c = client(Script::new([Ok(r)])).build().unwrap();
     let e = c.send(&get_item(1)).await.unwrap_err();
@@ -165,7 +195,10 @@ async fn http_status_errors_carry_status_and_cas_code() {
     let c = client(Script::new([Ok(plain_response(403, "text/plain", "no"))]))
         .build()
         .unwrap();
-    assert_eq!(c.send(&get_item(1)).await.unwrap_err().kind(), ErrorKind::Auth);
+    assert_eq!(
+        c.send(&get_item(1)).await.unwrap_err().kind(),
+        ErrorKind::Auth
+    );
 }
 
 #[tokio::test]
@@ -173,7 +206,9 @@ async fn redirects_are_errors_with_their_location() {
     let mut r = plain_response(302, "text/html", "");
     r.headers.insert(
         "location",
-        "https://evil.example/EWS/Exchange.asmx?token=x".parse().unwrap(),
+        "https://evil.example/EWS/Exchange.asmx?token=x"
+            .parse()
+            .unwrap(),
     );
     let c = client(Script::new([Ok(r)])).build().unwrap();
     let e = c.send(&get_item(1)).await.unwrap_err();
@@ -182,7 +217,10 @@ async fn redirects_are_errors_with_their_location() {
         e.redirect_location(),
         Some("https://evil.example/EWS/Exchange.asmx?token=x")
     );
-    assert!(!e.to_string().contains("token=x"), "the message is redacted: {e}");
+    assert!(
+        !e.to_string().contains("token=x"),
+        "the message is redacted: {e}"
+    );
     assert!(!e.is_transient());
 }
 
@@ -199,11 +237,20 @@ async fn request_carries_soap_headers_and_http_headers() {
     let resp = c.send_raw(&get_item(1)).await.unwrap();
     let v = resp.server_version().unwrap();
     assert_eq!(v.major_version, Some(15));
-    assert_eq!(c.server_version().unwrap().version.as_deref(), Some("V2018_01_08"));
+    assert_eq!(
+        c.server_version().unwrap().version.as_deref(),
+        Some("V2018_01_08")
+    );
     let seen = script.seen.lock().unwrap()[0].request.clone();
     let body = body_text(&seen);
-    assert!(body.contains(r#"<t:RequestServerVersion Version="Exchange2013_SP1"/>"#), "{body}");
-    assert!(body.contains("<t:MailboxCulture>de-DE</t:MailboxCulture>"), "{body}");
+    assert!(
+        body.contains(r#"<t:RequestServerVersion Version="Exchange2013_SP1"/>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains("<t:MailboxCulture>de-DE</t:MailboxCulture>"),
+        "{body}"
+    );
     assert!(body.contains("<t:DateTimePrecision>Milliseconds</t:DateTimePrecision>"));
     let h = &seen.headers;
     assert_eq!(h["content-type"], "text/xml; charset=utf-8");
@@ -241,7 +288,10 @@ async fn optional_headers_go_only_to_operations_that_accept_them() {
     let body = body_text(&script.seen.lock().unwrap()[0].request);
     assert_eq!(body.contains("DateTimePrecision"), accepts);
     let no_precision = ews_types::m::ResolveNames::INPUT_HEADERS.contains(&"DateTimePrecision");
-    assert!(!no_precision, "ResolveNames does not take DateTimePrecision");
+    assert!(
+        !no_precision,
+        "ResolveNames does not take DateTimePrecision"
+    );
 }
 
 #[tokio::test]

@@ -54,11 +54,12 @@ pub fn envelope(body: &str) -> String {
 
 /// A `GetItemResponse` (or another `<Op>Response`) with one message per `(class, code)`.
 pub fn items_response(op: &str, messages: &[(&str, &str)]) -> String {
-    let mut body = format!(
-        r#"<m:{op}Response xmlns:m="{M_NS}" xmlns:t="{T_NS}"><m:ResponseMessages>"#
-    );
+    let mut body =
+        format!(r#"<m:{op}Response xmlns:m="{M_NS}" xmlns:t="{T_NS}"><m:ResponseMessages>"#);
     for (i, (class, code)) in messages.iter().enumerate() {
-        body.push_str(&format!(r#"<m:{op}ResponseMessage ResponseClass="{class}">"#));
+        body.push_str(&format!(
+            r#"<m:{op}ResponseMessage ResponseClass="{class}">"#
+        ));
         if *class != "Success" {
             body.push_str(&format!("<m:MessageText>item {i} failed</m:MessageText>"));
         }
@@ -205,11 +206,13 @@ impl Transport for Script {
             if let Some(f) = &self.func {
                 return f(&req);
             }
-            self.replies
-                .lock()
-                .unwrap()
-                .pop_front()
-                .unwrap_or_else(|| Err(TransportError::new(ErrorKind::Connect, false, "script ran out")))
+            self.replies.lock().unwrap().pop_front().unwrap_or_else(|| {
+                Err(TransportError::new(
+                    ErrorKind::Connect,
+                    false,
+                    "script ran out",
+                ))
+            })
         })
     }
 }
