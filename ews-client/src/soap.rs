@@ -1,8 +1,6 @@
 //! SOAP envelopes for EWS: the request (typed headers + body) and the response (server
 //! version, body or fault), both through the generated bindings and their hardened runtime.
 
-use std::time::Duration;
-
 use ews_types::m::ResponseCode;
 use ews_types::runtime::{
     DeError, Fault, FromXml, Operation, SerError, Start, ToXml, XmlNs, XmlReader, XmlValue,
@@ -186,6 +184,7 @@ pub(crate) fn parse_code(text: &str) -> ResponseCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     const BUSY: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>
