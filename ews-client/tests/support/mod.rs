@@ -130,6 +130,7 @@ pub fn plain_response(status: u16, content_type: &str, body: &str) -> HttpRespon
 }
 
 type Reply = Result<HttpResponse, TransportError>;
+type ReplyFn = Box<dyn Fn(&HttpRequest) -> Reply + Send + Sync>;
 
 /// One recorded request.
 #[derive(Debug, Clone)]
@@ -143,7 +144,7 @@ pub struct Seen {
 #[derive(Default)]
 pub struct Script {
     replies: Mutex<VecDeque<Reply>>,
-    func: Option<Box<dyn Fn(&HttpRequest) -> Reply + Send + Sync>>,
+    func: Option<ReplyFn>,
     delay: Duration,
     pub seen: Mutex<Vec<Seen>>,
     in_flight: AtomicUsize,
