@@ -355,7 +355,7 @@ impl Client {
         let on_write = |e: Error| e.set_outcome_unknown(!read);
         http_error(&resp)
             .map_or(Ok(()), Err)
-            .and_then(|()| self.parse::<O>(&resp, read))
+            .and_then(|()| self.parse::<O>(&resp))
             .map(|(body, server_version)| Response {
                 body,
                 server_version,
@@ -371,12 +371,17 @@ impl Client {
     fn parse<O: Operation>(
         &self,
         resp: &HttpResponse,
-        read: bool,
     ) -> Result<(O::Response, Option<t::ServerVersionInfo>), Error> {
         let body = resp
             .body
             .strip_prefix(b"\xEF\xBB\xBF")
             .unwrap_or(&resp.body);
+        if let Some(enc) = foreign_encoding(body) {
+            return Err(malformed(
+                resp,
+                &format!("the response is {enc}; only UTF-8 is supported"),
+            ));
+        }
         let text = std::str::from_utf8(body)
             .map_err(|_| malformed(resp, "the response is not UTF-8 (only UTF-8 is supported)"))?;
         let parsed = soap::read_response::<O::Response>(text, O::RESPONSE_ELEMENT)
@@ -391,7 +396,6 @@ impl Client {
                 if e.retry_after().is_none() {
                     e.inner_mut().retry_after = retry_after(&resp.headers);
                 }
-                let _ = read;
                 Err(e)
             }
             Ok(body) => match results::nothing_processed(body.messages()) {
@@ -452,6 +456,24 @@ fn http_error(resp: &HttpResponse) -> Option<Error> {
         )));
     }
     None
+}
+
+/// A body in an encoding other than UTF-8: a UTF-16 byte-order mark or NUL bytes, or an XML
+/// declaration naming another encoding.
+fn foreign_encoding(body: &[u8]) -> Option<String> {
+    if body.starts_with(&[0xFF, 0xFE]) || body.starts_with(&[0xFE, 0xFF]) || body.contains(&0) {
+        return Some("UTF-16 (or contains NUL bytes)".into());
+    }
+    let decl = body.strip_prefix(b"<?xml")?;
+    let end = decl.iter().position(|b| *b == b'>')?;
+    let decl = std::str::from_utf8(&decl[..end]).ok()?.to_ascii_lowercase();
+    let enc = decl.split("encoding=").nth(1)?;
+    let enc = enc.trim_start().trim_start_matches(['"', '\'']);
+    let enc: String = enc
+        .chars()
+        .take_while(|c| !matches!(c, '"' | '\''))
+        .collect();
+    (!matches!(enc.as_str(), "utf-8" | "utf8" | "us-ascii")).then(|| format!("declared {enc}"))
 }
 
 fn is_xml(resp: &HttpResponse) -> bool {

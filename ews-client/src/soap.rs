@@ -133,7 +133,7 @@ pub(crate) fn read_response<R: FromXml>(
 fn unexpected(r: &XmlReader<'_>, expected: &str, found: &Start<'_>) -> DeError {
     r.error(ews_types::runtime::DeErrorKind::Unexpected {
         expected: expected.into(),
-        found: format!("<{}>", found.qname()),
+        found: found.qname().to_owned(),
     })
 }
 
