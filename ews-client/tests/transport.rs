@@ -276,3 +276,73 @@ async fn connection_refused_is_a_connect_error_and_hides_the_url_secrets() {
         assert!(!t.contains("hunter2") && !t.contains("s3cr3t"), "{t}");
     }
 }
+
+/// A TLS server on 127.0.0.1 with a freshly generated self-signed certificate, answering one
+/// GetItem response per connection.
+async fn self_signed_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use tokio::io::AsyncReadExt;
+    use tokio_rustls::rustls;
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let der = cert.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![der], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handshakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = handshakes.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let Ok(mut tls) = acceptor.accept(sock).await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 65536];
+                let _ = tls.read(&mut buf).await;
+                let body = get_item_ok(1);
+                let h = head(
+                    "200 OK",
+                    &[
+                        ("content-type", "text/xml".into()),
+                        ("content-length", body.len().to_string()),
+                        ("connection", "close".into()),
+                    ],
+                );
+                let _ = tls.write_all(h.as_bytes()).await;
+                let _ = tls.write_all(body.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (format!("https://localhost:{port}/EWS/Exchange.asmx"), handshakes)
+}
+
+#[tokio::test]
+async fn s24_self_signed_certificates_are_refused_unless_opted_in() {
+    let (url, handshakes) = self_signed_server().await;
+    let c = Client::builder(url.clone())
+        .credentials(ews_client::Credentials::basic("u", "never-sent"))
+        .build()
+        .unwrap();
+    let e = c.send(&get_item(1)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Tls, "{e:?}");
+    assert!(!e.is_transient());
+    assert_eq!(handshakes.load(Ordering::SeqCst), 1, "TLS failures are never retried");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+
+    let c = Client::builder(url)
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    c.send(&get_item(1)).await.expect("explicit opt-in trusts the test certificate");
+}
