@@ -324,7 +324,10 @@ async fn self_signed_server() -> (String, std::sync::Arc<std::sync::atomic::Atom
             });
         }
     });
-    (format!("https://localhost:{port}/EWS/Exchange.asmx"), handshakes)
+    (
+        format!("https://localhost:{port}/EWS/Exchange.asmx"),
+        handshakes,
+    )
 }
 
 #[tokio::test]
@@ -337,12 +340,18 @@ async fn s24_self_signed_certificates_are_refused_unless_opted_in() {
     let e = c.send(&get_item(1)).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Tls, "{e:?}");
     assert!(!e.is_transient());
-    assert_eq!(handshakes.load(Ordering::SeqCst), 1, "TLS failures are never retried");
+    assert_eq!(
+        handshakes.load(Ordering::SeqCst),
+        1,
+        "TLS failures are never retried"
+    );
     assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
 
     let c = Client::builder(url)
         .danger_accept_invalid_certs(true)
         .build()
         .unwrap();
-    c.send(&get_item(1)).await.expect("explicit opt-in trusts the test certificate");
+    c.send(&get_item(1))
+        .await
+        .expect("explicit opt-in trusts the test certificate");
 }
