@@ -75,6 +75,7 @@ pub(crate) enum CredentialKind {
         password: SecretString,
     },
     Bearer(Arc<dyn TokenProvider>),
+    Ntlm(crate::ntlm::NtlmCredentials),
 }
 
 impl Credentials {
@@ -91,6 +92,25 @@ impl Credentials {
                 user: user.into(),
                 password: SecretString::from(password.into()),
             },
+        }
+    }
+
+    /// NTLM, for on-premises Exchange (IIS Windows authentication). `user` may be
+    /// `DOMAIN\\user` or a UPN (`user@contoso.com`). The client then speaks HTTP/1.1 and keeps
+    /// one authenticated connection per concurrent request slot, never shared with other
+    /// credentials.
+    pub fn ntlm(user: impl Into<String>, password: impl Into<String>) -> Self {
+        let user = user.into();
+        let (domain, user) = match user.split_once('\\') {
+            Some((d, u)) => (d.to_owned(), u.to_owned()),
+            None => (String::new(), user),
+        };
+        Credentials {
+            kind: CredentialKind::Ntlm(crate::ntlm::NtlmCredentials {
+                user,
+                password: SecretString::from(password.into()),
+                domain,
+            }),
         }
     }
 
@@ -112,6 +132,7 @@ impl Credentials {
             CredentialKind::None => "anonymous".into(),
             CredentialKind::Basic { user, .. } => format!("basic:{user}"),
             CredentialKind::Bearer(_) => "bearer".into(),
+            CredentialKind::Ntlm(c) => format!("ntlm:{}\\{}", c.domain, c.user),
         }
     }
 
@@ -122,7 +143,7 @@ impl Credentials {
     /// The `Authorization` header value, marked sensitive.
     pub(crate) async fn header(&self, refresh: bool) -> Result<Option<HeaderValue>, Error> {
         let value = match &self.kind {
-            CredentialKind::None => return Ok(None),
+            CredentialKind::None | CredentialKind::Ntlm(_) => return Ok(None),
             CredentialKind::Basic { user, password } => {
                 let raw = format!("{user}:{}", password.expose_secret());
                 format!(
@@ -156,6 +177,12 @@ impl fmt::Debug for Credentials {
                 .field("password", &"[REDACTED]")
                 .finish(),
             CredentialKind::Bearer(p) => f.debug_tuple("Credentials::Bearer").field(p).finish(),
+            CredentialKind::Ntlm(c) => f
+                .debug_struct("Credentials::Ntlm")
+                .field("domain", &c.domain)
+                .field("user", &c.user)
+                .field("password", &"[REDACTED]")
+                .finish(),
         }
     }
 }

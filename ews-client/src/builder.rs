@@ -31,6 +31,7 @@ pub(crate) fn default_http() -> HttpSettings {
         max_body: DEFAULT_MAX_BODY,
         accept_invalid_certs: false,
         http1_only: false,
+        max_idle: None,
     }
 }
 
@@ -238,8 +239,23 @@ impl ClientBuilder {
                 "the endpoint must be an http or https URL",
             ));
         }
+        let ntlm = match &self.credentials.kind {
+            crate::auth::CredentialKind::Ntlm(c) => Some(c.clone()),
+            _ => None,
+        };
         let transport: Arc<dyn Transport> = match (self.transport, self.reqwest) {
             (Some(t), _) => t,
+            (None, Some(_)) if ntlm.is_some() => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "NTLM needs connections of its own; do not pass a reqwest client with it",
+                ));
+            }
+            (None, None) if ntlm.is_some() => Arc::new(crate::ntlm::NtlmTransport::new(
+                ntlm.expect("checked"),
+                &self.http,
+                self.concurrency,
+            )?),
             (None, Some(c)) => Arc::new(ReqwestTransport::with_client(c, self.http.max_body)),
             (None, None) => Arc::new(ReqwestTransport::new(&self.http)?),
         };

@@ -29,6 +29,7 @@ mod auth;
 mod builder;
 mod client;
 mod error;
+mod ntlm;
 mod redact;
 mod results;
 mod retry;

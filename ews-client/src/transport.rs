@@ -100,6 +100,8 @@ pub(crate) struct HttpSettings {
     pub max_body: usize,
     pub accept_invalid_certs: bool,
     pub http1_only: bool,
+    /// Keep at most this many idle connections per host (`None`: reqwest's default).
+    pub max_idle: Option<usize>,
 }
 
 /// reqwest over rustls.
@@ -122,6 +124,9 @@ impl ReqwestTransport {
         if s.http1_only {
             b = b.http1_only();
         }
+        if let Some(n) = s.max_idle {
+            b = b.pool_max_idle_per_host(n);
+        }
         let client = b.build().map_err(|e| {
             Error::new(ErrorKind::Config, "cannot build the HTTP client")
                 .with_source(e.without_url())
@@ -138,7 +143,7 @@ impl ReqwestTransport {
         ReqwestTransport { client, max_body }
     }
 
-    async fn run(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+    pub(crate) async fn run(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let requested = reqwest::Url::parse(&req.url)
             .map_err(|_| TransportError::new(ErrorKind::Config, false, "invalid endpoint URL"))?;
         let mut resp = self
