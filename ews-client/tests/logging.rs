@@ -40,6 +40,7 @@ async fn s35_s37_secrets_never_reach_debug_errors_or_trace_logs() {
             ResponseTemplate::new(401)
                 .insert_header("www-authenticate", "Bearer realm=\"s3cr3t-realm\"")
                 .insert_header("set-cookie", "X-BackEndOverrideCookie=c00kie-value")
+                .insert_header("request-id", "5c1f6a0e-req")
                 .set_body_string("denied"),
         )
         .mount(&server)
@@ -94,4 +95,8 @@ async fn s35_s37_secrets_never_reach_debug_errors_or_trace_logs() {
         assert!(!logs.contains(secret), "{secret} leaked into the log");
     }
     assert!(logs.contains("authorization: [redacted]"), "{logs}");
+    // Each call runs in a span naming the operation and both request ids.
+    assert!(logs.contains("ews{operation=\"GetItem\""), "{logs}");
+    assert!(logs.contains("client_request_id="), "{logs}");
+    assert!(logs.contains("request_id=\"5c1f6a0e-req\""), "{logs}");
 }

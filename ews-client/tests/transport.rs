@@ -153,7 +153,7 @@ async fn s27_a_reset_before_any_answer_is_a_transport_error() {
 }
 
 #[tokio::test]
-async fn s28_bodies_over_the_cap_are_refused() {
+async fn s04_s28_bodies_over_the_cap_are_refused() {
     // An honest but large Content-Length.
     let (url, _) = raw_server(|mut sock| async move {
         let h = head(
