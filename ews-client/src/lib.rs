@@ -43,3 +43,8 @@ pub use client::{Client, Response};
 pub use error::{Error, ErrorKind};
 pub use retry::RetryPolicy;
 pub use transport::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -39,7 +39,3 @@ mod generated {
 }
 
 pub use generated::*;
-
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
