@@ -53,11 +53,33 @@ impl fmt::Debug for AccessToken {
     }
 }
 
+/// What an OAuth token stands for, which decides the impersonation header.
+///
+/// Exchange rejects app-only tokens on requests without the `ExchangeImpersonation` header
+/// ("ExchangeImpersonation SOAP header must be present for this type of OAuth token"), and
+/// rejects delegated (user) tokens on requests with it. The client refuses both before sending
+/// when it knows the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// An application token (client credentials): every request must impersonate a mailbox.
+    AppOnly,
+    /// A user's token: requests act as that user and must not impersonate.
+    Delegated,
+    /// Not known to the client: nothing is enforced.
+    Unknown,
+}
+
 /// Supplies bearer tokens. The client asks before every request (implementations cache), and
 /// once more with `refresh = true` after a 401.
 pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// A valid token; with `refresh`, a new one even if the cached token looks valid.
     fn token(&self, refresh: bool) -> BoxFuture<'_, Result<AccessToken, Error>>;
+
+    /// What the tokens stand for (default [`TokenKind::Unknown`]).
+    fn kind(&self) -> TokenKind {
+        TokenKind::Unknown
+    }
 }
 
 /// How the client authenticates.
@@ -114,9 +136,15 @@ impl Credentials {
         }
     }
 
-    /// A bearer token that never changes (tests, or a token managed elsewhere).
+    /// A bearer token that never changes (tests, or a token managed elsewhere), of unknown
+    /// kind.
     pub fn bearer(token: impl Into<String>) -> Self {
-        Self::token_provider(StaticToken(AccessToken::new(token, None)))
+        Self::bearer_of_kind(token, TokenKind::Unknown)
+    }
+
+    /// A bearer token that never changes, of a known kind (see [`TokenKind`]).
+    pub fn bearer_of_kind(token: impl Into<String>, kind: TokenKind) -> Self {
+        Self::token_provider(StaticToken(AccessToken::new(token, None), kind))
     }
 
     /// Bearer tokens from a provider, cached and refreshed by it.
@@ -133,6 +161,15 @@ impl Credentials {
             CredentialKind::Basic { user, .. } => format!("basic:{user}"),
             CredentialKind::Bearer(_) => "bearer".into(),
             CredentialKind::Ntlm(c) => format!("ntlm:{}\\{}", c.domain, c.user),
+        }
+    }
+
+    /// The token kind, for bearer credentials; `Unknown` otherwise (Basic and NTLM accounts may
+    /// or may not hold the ApplicationImpersonation role).
+    pub fn token_kind(&self) -> TokenKind {
+        match &self.kind {
+            CredentialKind::Bearer(p) => p.kind(),
+            _ => TokenKind::Unknown,
         }
     }
 
@@ -189,11 +226,15 @@ impl fmt::Debug for Credentials {
 
 /// A token that never changes.
 #[derive(Debug)]
-struct StaticToken(AccessToken);
+struct StaticToken(AccessToken, TokenKind);
 
 impl TokenProvider for StaticToken {
     fn token(&self, _refresh: bool) -> BoxFuture<'_, Result<AccessToken, Error>> {
         Box::pin(async move { Ok(self.0.clone()) })
+    }
+
+    fn kind(&self) -> TokenKind {
+        self.1
     }
 }
 
@@ -372,6 +413,10 @@ impl TokenProvider for ClientCredentials {
             *cache = Some(t.clone());
             Ok(t)
         })
+    }
+
+    fn kind(&self) -> TokenKind {
+        TokenKind::AppOnly
     }
 }
 

@@ -11,7 +11,7 @@ use http::{HeaderMap, HeaderValue};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::auth::Credentials;
+use crate::auth::{Credentials, TokenKind};
 use crate::builder::ClientBuilder;
 use crate::error::{Error, ErrorKind, excerpt};
 use crate::results;
@@ -218,6 +218,23 @@ impl Client {
         let sh = &*self.shared;
         let mut headers = sh.headers.clone();
         headers.impersonation = self.scope.impersonation.clone();
+        match (sh.credentials.token_kind(), headers.impersonation.is_some()) {
+            (TokenKind::AppOnly, false) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    "app-only OAuth tokens require the ExchangeImpersonation header: send \
+                     through client.impersonate(…)",
+                ));
+            }
+            (TokenKind::Delegated, true) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    "a delegated (user) token cannot impersonate: use delegate access \
+                     (client.mailbox(…)) or an app-only token",
+                ));
+            }
+            _ => {}
+        }
         let xml = soap::write_request(request, &headers)?;
         if sh.log_bodies {
             tracing::trace!(body = %xml, "request");

@@ -29,6 +29,7 @@ mod auth;
 mod builder;
 mod client;
 mod error;
+mod impersonation;
 mod ntlm;
 mod redact;
 mod results;
@@ -37,7 +38,8 @@ mod soap;
 mod throttle;
 mod transport;
 
-pub use auth::{AccessToken, ClientCredentials, Credentials, TokenProvider};
+pub use auth::{AccessToken, ClientCredentials, Credentials, TokenKind, TokenProvider};
+pub use impersonation::{ConnectingSid, Impersonated};
 pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY};
 pub use client::{Client, Response};
 pub use error::{Error, ErrorKind};
