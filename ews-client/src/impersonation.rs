@@ -85,7 +85,9 @@ impl ConnectingSid {
         match self {
             ConnectingSid::Sid(s) => {
                 let ok = s.starts_with("S-")
-                    && s[2..].split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+                    && s[2..]
+                        .split('-')
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
                 if !ok {
                     return Err(invalid(format!("{s:?} is not a SID (S-1-5-21-…)")));
                 }
@@ -171,8 +173,7 @@ impl Client {
     pub fn impersonate(&self, id: ConnectingSid) -> Result<Impersonated, Error> {
         let Some(anchor) = id.smtp_address().map(str::to_owned) else {
             return Err(invalid(
-                "impersonation by UPN or SID needs an SMTP anchor: use impersonate_anchored"
-                    .into(),
+                "impersonation by UPN or SID needs an SMTP anchor: use impersonate_anchored".into(),
             ));
         };
         self.impersonate_anchored(id, &anchor)
@@ -255,7 +256,11 @@ mod tests {
     #[test]
     fn identifiers_are_validated() {
         assert!(ConnectingSid::smtp("a@b.com").validate().is_ok());
-        assert!(ConnectingSid::sid("S-1-5-21-1004336348-1177238915-682003330-512").validate().is_ok());
+        assert!(
+            ConnectingSid::sid("S-1-5-21-1004336348-1177238915-682003330-512")
+                .validate()
+                .is_ok()
+        );
         for bad in [
             ConnectingSid::smtp(""),
             ConnectingSid::smtp("no-at-sign"),

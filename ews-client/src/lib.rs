@@ -27,7 +27,11 @@
 
 mod auth;
 mod builder;
+pub mod bulk;
+mod calendar;
 mod client;
+mod delegate;
+mod delegates;
 mod error;
 mod impersonation;
 mod ntlm;
@@ -39,10 +43,12 @@ mod throttle;
 mod transport;
 
 pub use auth::{AccessToken, ClientCredentials, Credentials, TokenKind, TokenProvider};
-pub use impersonation::{ConnectingSid, Impersonated};
 pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY};
 pub use client::{Client, Response};
+pub use delegate::{DelegateError, DelegationProblem, MailboxClient, item_id};
+pub use delegates::{Delegate, Delegates, FolderLevels, PermissionLevel};
 pub use error::{Error, ErrorKind};
+pub use impersonation::{ConnectingSid, Impersonated};
 pub use retry::RetryPolicy;
 pub use transport::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
 

@@ -1,0 +1,250 @@
+//! Delegate access: acting on a principal's mailbox with rights the principal granted.
+//!
+//! [`Client::mailbox`] returns a [`MailboxClient`] for the principal. Its folder helpers build
+//! `DistinguishedFolderId`s that carry the principal's `Mailbox` (explicit access); ids the
+//! server returns already point into the principal's mailbox, so calls by id go through
+//! [`MailboxClient::send`] unchanged (implicit access). Requests are anchored on the principal
+//! (`X-AnchorMailbox`). No impersonation header is ever added.
+
+use ews_types::runtime::{Operation, ResponseBody};
+use ews_types::{m, t};
+
+use crate::client::Client;
+use crate::error::{Error, ErrorKind};
+use crate::impersonation::{anchor_value, check_address};
+
+/// A client acting on a principal's mailbox by delegate access. See the [module docs](self).
+#[derive(Clone, Debug)]
+pub struct MailboxClient {
+    pub(crate) client: Client,
+    pub(crate) principal: String,
+}
+
+impl Client {
+    /// A client for `principal`'s mailbox (its primary SMTP address), by delegate access.
+    pub fn mailbox(&self, principal: &str) -> Result<MailboxClient, Error> {
+        check_address(principal)?;
+        let anchor = anchor_value(principal)?;
+        let mut client = self.clone();
+        client.scope.anchor = Some(anchor);
+        client.scope.mailbox = Some(principal.to_owned());
+        Ok(MailboxClient {
+            client,
+            principal: principal.to_owned(),
+        })
+    }
+}
+
+/// Why a delegate could not act, and what to grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DelegationProblem {
+    /// `ErrorAccessDenied`: the delegate lacks the folder permission (Author or Editor on the
+    /// calendar to create meetings; Reviewer to read).
+    AccessDenied,
+    /// `ErrorNotDelegate`: the caller is not a delegate of the principal.
+    NotDelegate,
+    /// `ErrorDelegateNoUser`: the delegate's user id could not be resolved.
+    DelegateNoUser,
+    /// `ErrorMissingEmailAddress`: the calling account has no mailbox (delegates need one).
+    MissingEmailAddress,
+    /// `ErrorFolderNotFound`: the folder does not exist or is not visible to the delegate.
+    FolderNotFound,
+}
+
+impl DelegationProblem {
+    /// The problem an error reports, if it is a delegation problem.
+    pub fn of(e: &Error) -> Option<Self> {
+        use m::ResponseCode::*;
+        Some(match e.response_code()? {
+            ErrorAccessDenied => DelegationProblem::AccessDenied,
+            ErrorNotDelegate => DelegationProblem::NotDelegate,
+            ErrorDelegateNoUser => DelegationProblem::DelegateNoUser,
+            ErrorMissingEmailAddress => DelegationProblem::MissingEmailAddress,
+            ErrorFolderNotFound => DelegationProblem::FolderNotFound,
+            _ => return None,
+        })
+    }
+
+    /// What to change so that the call succeeds.
+    pub fn advice(self) -> &'static str {
+        match self {
+            DelegationProblem::AccessDenied => {
+                "grant the delegate Author or Editor on the principal's Calendar (Reviewer to read)"
+            }
+            DelegationProblem::NotDelegate => {
+                "add the caller as a delegate of the principal (AddDelegate) or grant folder \
+                 permissions"
+            }
+            DelegationProblem::DelegateNoUser => {
+                "the delegate's user id does not resolve; check the address or SID"
+            }
+            DelegationProblem::MissingEmailAddress => {
+                "the calling account needs a mailbox of its own to act as a delegate"
+            }
+            DelegationProblem::FolderNotFound => {
+                "the folder is missing or hidden from the delegate; grant at least folder \
+                 visibility on it"
+            }
+        }
+    }
+}
+
+/// An error from a delegate helper, with the delegation problem when there is one.
+#[derive(Debug)]
+pub struct DelegateError {
+    /// The delegation problem, when the server's code says what is missing.
+    pub problem: Option<DelegationProblem>,
+    /// The underlying error.
+    pub error: Error,
+}
+
+impl std::fmt::Display for DelegateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.error)?;
+        if let Some(p) = self.problem {
+            write!(f, " ({})", p.advice())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DelegateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<Error> for DelegateError {
+    fn from(error: Error) -> Self {
+        DelegateError {
+            problem: DelegationProblem::of(&error),
+            error,
+        }
+    }
+}
+
+impl MailboxClient {
+    /// The principal's SMTP address.
+    pub fn principal(&self) -> &str {
+        &self.principal
+    }
+
+    /// The principal's mailbox, as an `EmailAddress`.
+    pub fn mailbox_address(&self) -> t::EmailAddressType {
+        t::EmailAddressType {
+            email_address: Some(self.principal.clone()),
+            ..Default::default()
+        }
+    }
+
+    /// A well-known folder of the principal's mailbox (explicit access).
+    pub fn folder(&self, name: t::DistinguishedFolderIdName) -> t::DistinguishedFolderId {
+        t::DistinguishedFolderId {
+            id: name,
+            mailbox: Some(self.mailbox_address()),
+            ..Default::default()
+        }
+    }
+
+    /// The folder as a `TargetFolderId` (for `SavedItemFolderId`, `ParentFolderId`, …).
+    pub fn target_folder(&self, name: t::DistinguishedFolderIdName) -> t::TargetFolderId {
+        t::TargetFolderId {
+            content: t::TargetFolderIdChoice::DistinguishedFolderId(self.folder(name)),
+        }
+    }
+
+    /// The folder as the only member of a folder-id list (for `FindItem`, `GetFolder`).
+    pub fn folder_ids(
+        &self,
+        name: t::DistinguishedFolderIdName,
+    ) -> t::NonEmptyArrayOfBaseFolderIds {
+        t::NonEmptyArrayOfBaseFolderIds {
+            content: vec![
+                t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(self.folder(name)),
+            ],
+        }
+    }
+
+    /// The underlying client, scoped to the principal (anchored on it).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends any operation, anchored on the principal: for calls by ids the server returned
+    /// (implicit access) and requests built with [`MailboxClient::folder`].
+    pub async fn send<O: Operation>(&self, request: &O) -> Result<O::Response, Error> {
+        self.client.send(request).await
+    }
+
+    /// [`Client::send_batch`], anchored on the principal.
+    pub async fn send_batch<O: Operation>(
+        &self,
+        request: &O,
+        expected: usize,
+    ) -> Result<Vec<Result<<O::Response as ResponseBody>::Message, Error>>, Error> {
+        self.client.send_batch(request, expected).await
+    }
+
+    /// Creates a meeting in the principal's calendar and sends the invitations on the
+    /// principal's behalf (`SendToAllAndSaveCopy`); returns the new item's id.
+    ///
+    /// The attendees receive a request whose organizer and From are the principal, and whose
+    /// Sender is the delegate ("on behalf of"). Needs Author or Editor on the calendar.
+    pub async fn create_meeting(&self, item: t::CalendarItem) -> Result<t::ItemId, DelegateError> {
+        let request = m::CreateItem {
+            send_meeting_invitations: Some(
+                t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy,
+            ),
+            saved_item_folder_id: Some(self.target_folder(t::DistinguishedFolderIdName::Calendar)),
+            items: t::NonEmptyArrayOfAllItems {
+                content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item)],
+            },
+            ..Default::default()
+        };
+        let response = self.client.send_batch(&request, 1).await?;
+        let message = response.into_iter().next().expect("one result per item")?;
+        created_id(message).map_err(DelegateError::from)
+    }
+}
+
+/// The id of the item a `CreateItem` message reports.
+pub(crate) fn created_id(message: m::ArrayOfResponseMessagesChoice) -> Result<t::ItemId, Error> {
+    let m::ArrayOfResponseMessagesChoice::CreateItemResponseMessage(info) = message else {
+        return Err(Error::new(
+            ErrorKind::MalformedResponse,
+            "expected a CreateItemResponseMessage",
+        ));
+    };
+    info.items
+        .and_then(|items| items.content.into_iter().next())
+        .and_then(|item| item_id(&item).cloned())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::MalformedResponse,
+                "the CreateItem response carries no ItemId",
+            )
+        })
+}
+
+/// The `ItemId` of any item the server returns.
+pub fn item_id(item: &t::ArrayOfRealItemsChoice) -> Option<&t::ItemId> {
+    use t::ArrayOfRealItemsChoice as I;
+    match item {
+        I::Item(i) => i.item_id.as_ref(),
+        I::Message(i) => i.item_id.as_ref(),
+        I::SharingMessage(i) => i.item_id.as_ref(),
+        I::CalendarItem(i) => i.item_id.as_ref(),
+        I::Contact(i) => i.item_id.as_ref(),
+        I::DistributionList(i) => i.item_id.as_ref(),
+        I::MeetingMessage(i) => i.item_id.as_ref(),
+        I::MeetingRequest(i) => i.item_id.as_ref(),
+        I::MeetingResponse(i) => i.item_id.as_ref(),
+        I::MeetingCancellation(i) => i.item_id.as_ref(),
+        I::Task(i) => i.item_id.as_ref(),
+        I::PostItem(i) => i.item_id.as_ref(),
+        I::RoleMember(i) => i.item_id.as_ref(),
+        I::Network(i) => i.item_id.as_ref(),
+        I::Person(i) => i.item_id.as_ref(),
+    }
+}
