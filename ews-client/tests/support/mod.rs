@@ -291,3 +291,127 @@ pub fn head(status: &str, headers: &[(&str, String)]) -> String {
     h.push_str("\r\n");
     h
 }
+
+/// Validates every SOAP header element and the body element of a request envelope against
+/// `messages.xsd` with xmllint. Skips (returns false) only when xmllint is missing outside CI.
+pub fn validate_request(envelope: &str) -> bool {
+    use ews_types::Element;
+    use ews_types::runtime::{Envelope, Part, read_envelope, write_envelope};
+    use std::process::Command;
+    let Ok(out) = Command::new("sh")
+        .args(["-c", "command -v xmllint"])
+        .output()
+    else {
+        return false;
+    };
+    if !out.status.success() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "xmllint is required in CI (.ci/run installs libxml2-utils)"
+        );
+        eprintln!("skipping schema validation: xmllint not installed");
+        return false;
+    }
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "ews-client-validate-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let schema = schema_copy(&dir.join("schema"));
+    let env = read_envelope::<Element>(envelope).expect("the request parses");
+    let mut files = Vec::new();
+    for (i, part) in env.headers.iter().chain(env.body.iter()).enumerate() {
+        let Part::Known(e) = part else {
+            panic!("unknown part in request: {part:?}")
+        };
+        let single = Envelope {
+            headers: Vec::new(),
+            body: vec![Part::Known(e.clone())],
+            bare: true,
+        };
+        let f = dir.join(format!("part{i}.xml"));
+        std::fs::write(&f, write_envelope(&single).unwrap()).unwrap();
+        files.push(f);
+    }
+    let out = Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(&schema)
+        .args(&files)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "xmllint rejected the request:\n{stderr}\n{envelope}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    true
+}
+
+fn schema_dir() -> std::path::PathBuf {
+    match std::env::var_os("EWS_SCHEMA_DIR") {
+        Some(d) => d.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/ews-schema"),
+    }
+}
+
+/// A copy of the schema with the `xml:` namespace import pointed at a local `xml.xsd`.
+fn schema_copy(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = schema_dir();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(src.join("messages.xsd"), dir.join("messages.xsd")).unwrap();
+    let types = std::fs::read_to_string(src.join("types.xsd")).unwrap().replace(
+        r#"<xs:import namespace="http://www.w3.org/XML/1998/namespace"/>"#,
+        r#"<xs:import namespace="http://www.w3.org/XML/1998/namespace" schemaLocation="xml.xsd"/>"#,
+    );
+    std::fs::write(dir.join("types.xsd"), types).unwrap();
+    std::fs::write(
+        dir.join("xml.xsd"),
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://www.w3.org/XML/1998/namespace">
+  <xs:attribute name="lang" type="xs:language"/>
+</xs:schema>"#,
+    )
+    .unwrap();
+    dir.join("messages.xsd")
+}
+
+/// A CreateItem response with one new item id per message.
+pub fn created(ids: &[&str]) -> String {
+    let mut body =
+        format!(r#"<m:CreateItemResponse xmlns:m="{M_NS}" xmlns:t="{T_NS}"><m:ResponseMessages>"#);
+    for id in ids {
+        body.push_str(&format!(
+            r#"<m:CreateItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items><t:CalendarItem><t:ItemId Id="{id}" ChangeKey="DwAAAB"/></t:CalendarItem></m:Items></m:CreateItemResponseMessage>"#
+        ));
+    }
+    body.push_str("</m:ResponseMessages></m:CreateItemResponse>");
+    envelope(&body)
+}
+
+/// A calendar item for tests.
+pub fn appointment(subject: &str, attendees: &[&str]) -> ews_types::t::CalendarItem {
+    use ews_types::runtime::XmlValue;
+    ews_types::t::CalendarItem {
+        subject: Some(subject.into()),
+        start: Some(ews_types::runtime::DateTime::from_text("2026-12-01T09:00:00Z").unwrap()),
+        end: Some(ews_types::runtime::DateTime::from_text("2026-12-01T10:00:00Z").unwrap()),
+        location: Some("Room 1".into()),
+        required_attendees: (!attendees.is_empty()).then(|| {
+            ews_types::t::NonEmptyArrayOfAttendees {
+                attendee: attendees
+                    .iter()
+                    .map(|a| ews_types::t::Attendee {
+                        mailbox: ews_types::t::EmailAddressType {
+                            email_address: Some((*a).into()),
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    })
+                    .collect(),
+            }
+        }),
+        ..Default::default()
+    }
+}
