@@ -35,6 +35,7 @@ mod delegates;
 mod error;
 mod impersonation;
 mod ntlm;
+mod permissions;
 mod redact;
 mod results;
 mod retry;
@@ -49,6 +50,7 @@ pub use delegate::{DelegateError, DelegationProblem, MailboxClient, item_id};
 pub use delegates::{Delegate, Delegates, FolderLevels, PermissionLevel};
 pub use error::{Error, ErrorKind};
 pub use impersonation::{ConnectingSid, Impersonated};
+pub use permissions::{FolderPermissions, PermissionSet};
 pub use retry::RetryPolicy;
 pub use transport::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
 

@@ -339,3 +339,117 @@ async fn removing_delegates_checks_the_count() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::MalformedResponse);
 }
+
+fn folder_response(calendar: bool) -> String {
+    let (folder, list, entry, level) = if calendar {
+        (
+            "CalendarFolder",
+            "CalendarPermissions",
+            "CalendarPermission",
+            "CalendarPermissionLevel",
+        )
+    } else {
+        ("Folder", "Permissions", "Permission", "PermissionLevel")
+    };
+    let entry = |user: &str, create: bool, read: &str, lvl: &str| {
+        format!(
+            "<t:{entry}><t:UserId>{user}</t:UserId><t:CanCreateItems>{create}</t:CanCreateItems><t:ReadItems>{read}</t:ReadItems><t:{level}>{lvl}</t:{level}></t:{entry}>"
+        )
+    };
+    let entries = entry(
+        "<t:DistinguishedUser>Default</t:DistinguishedUser>",
+        false,
+        "None",
+        "None",
+    ) + &entry(
+        "<t:PrimarySmtpAddress>old@contoso.com</t:PrimarySmtpAddress>",
+        true,
+        "FullDetails",
+        "Custom",
+    );
+    envelope(&format!(
+        r#"<m:GetFolderResponse xmlns:m="{M_NS}" xmlns:t="{T_NS}"><m:ResponseMessages><m:GetFolderResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Folders><t:{folder}><t:FolderId Id="AQMkFolder" ChangeKey="AQAAAB"/><t:PermissionSet><t:{list}>{entries}</t:{list}></t:PermissionSet></t:{folder}></m:Folders></m:GetFolderResponseMessage></m:ResponseMessages></m:GetFolderResponse>"#
+    ))
+}
+
+#[tokio::test]
+async fn folder_permissions_are_read_changed_and_written_back() {
+    let updated = items_response("UpdateFolder", &[("Success", "NoError")]);
+    let script = Script::new([
+        ok(folder_response(false)),
+        ok(updated.clone()),
+        ok(folder_response(true)),
+        ok(updated),
+    ]);
+    let c = client(script.clone()).build().unwrap();
+    let team = c.mailbox("team@contoso.com").unwrap();
+
+    let mut inbox = team
+        .folder_permissions(t::DistinguishedFolderIdName::Inbox)
+        .await
+        .unwrap();
+    assert_eq!(inbox.folder_id.change_key.as_deref(), Some("AQAAAB"));
+    let ews_client::PermissionSet::Folder(set) = &inbox.set else {
+        panic!("a mail folder")
+    };
+    assert_eq!(set.permissions.content.len(), 2);
+    let t::ArrayOfPermissionsChoice::Permission(old) = &set.permissions.content[1];
+    assert_eq!(
+        old.permission_level,
+        t::PermissionLevel::Custom,
+        "custom levels are readable"
+    );
+    assert_eq!(old.can_create_items, Some(true));
+    inbox
+        .set
+        .set(
+            "helper@contoso.com",
+            t::Permission {
+                permission_level: t::PermissionLevel::Reviewer,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(inbox.set.remove("old@contoso.com"));
+    team.set_folder_permissions(&inbox).await.unwrap();
+    let body = body_text(&sent(&script, 1));
+    assert!(
+        body.contains(r#"<t:FolderId Id="AQMkFolder" ChangeKey="AQAAAB"/>"#),
+        "{body}"
+    );
+    assert!(body.contains(r#"<t:SetFolderField><t:FieldURI FieldURI="folder:PermissionSet"/><t:Folder><t:PermissionSet><t:Permissions>"#), "{body}");
+    assert!(body.contains("<t:PrimarySmtpAddress>helper@contoso.com</t:PrimarySmtpAddress></t:UserId><t:PermissionLevel>Reviewer</t:PermissionLevel>"), "{body}");
+    assert!(!body.contains("old@contoso.com"));
+    validate_request(&body);
+
+    let mut cal = team
+        .folder_permissions(t::DistinguishedFolderIdName::Calendar)
+        .await
+        .unwrap();
+    assert!(matches!(cal.set, ews_client::PermissionSet::Calendar(_)));
+    let e = cal
+        .set
+        .set("x@contoso.com", t::Permission::default())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    cal.set
+        .set_calendar(
+            "helper@contoso.com",
+            t::CalendarPermission {
+                calendar_permission_level:
+                    t::CalendarPermissionLevel::FreeBusyTimeAndSubjectAndLocation,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    team.set_folder_permissions(&cal).await.unwrap();
+    let body = body_text(&sent(&script, 3));
+    assert!(
+        body.contains("<t:CalendarFolder><t:PermissionSet><t:CalendarPermissions>"),
+        "{body}"
+    );
+    assert!(body.contains(
+        "<t:CalendarPermissionLevel>FreeBusyTimeAndSubjectAndLocation</t:CalendarPermissionLevel>"
+    ));
+    validate_request(&body);
+}
