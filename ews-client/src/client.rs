@@ -72,6 +72,8 @@ pub(crate) struct Scope {
     pub impersonation: Option<t::ExchangeImpersonation>,
     /// The target mailbox, for traces.
     pub mailbox: Option<String>,
+    /// The subscription group whose server-affinity cookie the requests carry.
+    pub affinity: Option<crate::affinity::AffinityGroup>,
 }
 
 impl std::fmt::Debug for Client {
@@ -339,6 +341,9 @@ impl Client {
         if let Some(anchor) = &self.scope.anchor {
             h.insert("x-anchormailbox", anchor.clone());
         }
+        if let Some(group) = &self.scope.affinity {
+            group.add_headers(&mut h);
+        }
         if let Some(auth) = sh.credentials.header(refresh).await? {
             h.insert(http::header::AUTHORIZATION, auth);
         }
@@ -357,6 +362,9 @@ impl Client {
                 return Err(t.into_error().set_outcome_unknown(unknown));
             }
         };
+        if let Some(group) = &self.scope.affinity {
+            group.capture(&resp.headers);
+        }
         let request_id = header(&resp.headers, "request-id");
         if let Some(id) = &request_id {
             tracing::Span::current().record("request_id", id.as_str());

@@ -205,6 +205,10 @@ impl Client {
 }
 
 impl Impersonated {
+    pub(crate) fn client_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
     /// The impersonated identity.
     pub fn id(&self) -> &ConnectingSid {
         &self.id

@@ -25,6 +25,7 @@
 //! # Ok::<(), ews_client::Error>(())
 //! ```
 
+mod affinity;
 mod auth;
 mod builder;
 pub mod bulk;
@@ -43,6 +44,7 @@ mod soap;
 mod throttle;
 mod transport;
 
+pub use affinity::AffinityGroup;
 pub use auth::{AccessToken, ClientCredentials, Credentials, TokenKind, TokenProvider};
 pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY};
 pub use client::{Client, Response};

@@ -233,3 +233,57 @@ async fn token_kind_policy_is_enforced_before_sending() {
         .expect("a user token without impersonation is fine");
     assert_eq!(script.count(), 2, "refused requests were never sent");
 }
+
+#[tokio::test]
+async fn s23_subscription_affinity_cookies_stay_in_their_group() {
+    let script = Script::func(std::time::Duration::ZERO, |req| {
+        let mut r = xml_response(200, get_item_ok(1));
+        if req.headers.get("cookie").is_none()
+            && req.headers.get("x-preferserveraffinity").is_some()
+        {
+            let anchor = req.headers["x-anchormailbox"].to_str().unwrap();
+            r.headers.insert(
+                "set-cookie",
+                format!("X-BackEndOverrideCookie=be-for-{anchor}; path=/; secure; HttpOnly")
+                    .parse()
+                    .unwrap(),
+            );
+        }
+        Ok(r)
+    });
+    let c = client(script.clone()).build().unwrap();
+    let group = ews_client::AffinityGroup::new();
+    let other_group = ews_client::AffinityGroup::new();
+    let a = c
+        .impersonate(ConnectingSid::smtp("a@x.com"))
+        .unwrap()
+        .with_affinity(&group);
+    let b = c
+        .impersonate(ConnectingSid::smtp("b@x.com"))
+        .unwrap()
+        .with_affinity(&group);
+    let z = c
+        .impersonate(ConnectingSid::smtp("z@x.com"))
+        .unwrap()
+        .with_affinity(&other_group);
+    let plain = c.impersonate(ConnectingSid::smtp("p@x.com")).unwrap();
+    a.send(&get_item(1)).await.unwrap(); // sets the group's cookie
+    b.send(&get_item(1)).await.unwrap(); // replays it
+    z.send(&get_item(1)).await.unwrap(); // its own group: no cookie yet, gets its own
+    plain.send(&get_item(1)).await.unwrap();
+    let seen: Vec<_> = script
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.request.headers.clone())
+        .collect();
+    assert_eq!(seen[0]["x-preferserveraffinity"], "true");
+    assert!(seen[0].get("cookie").is_none());
+    assert_eq!(seen[1]["cookie"], "X-BackEndOverrideCookie=be-for-a@x.com");
+    assert_eq!(seen[1]["x-anchormailbox"], "b@x.com");
+    assert!(seen[1]["cookie"].is_sensitive());
+    assert!(seen[2].get("cookie").is_none(), "other groups never see it");
+    assert!(seen[3].get("cookie").is_none() && seen[3].get("x-preferserveraffinity").is_none());
+    assert!(!format!("{group:?}").contains("be-for"));
+}
