@@ -231,6 +231,12 @@ async fn request_carries_soap_headers_and_http_headers() {
         .server_version(ews_types::t::ExchangeVersion::Exchange2013Sp1)
         .mailbox_culture("de-DE")
         .date_time_precision(ews_types::t::DateTimePrecision::Milliseconds)
+        .time_zone(ews_types::t::TimeZoneContext {
+            time_zone_definition: ews_types::t::TimeZoneDefinition {
+                id: Some("W. Europe Standard Time".into()),
+                ..Default::default()
+            },
+        })
         .credentials(Credentials::basic("svc", "pw"))
         .build()
         .unwrap();
@@ -252,6 +258,11 @@ async fn request_carries_soap_headers_and_http_headers() {
         "{body}"
     );
     assert!(body.contains("<t:DateTimePrecision>Milliseconds</t:DateTimePrecision>"));
+    assert!(
+        body.contains(r#"<t:TimeZoneContext><t:TimeZoneDefinition Id="W. Europe Standard Time"/></t:TimeZoneContext>"#),
+        "{body}"
+    );
+    validate_request(&body);
     let h = &seen.headers;
     assert_eq!(h["content-type"], "text/xml; charset=utf-8");
     assert_eq!(
