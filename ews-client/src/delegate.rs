@@ -1,10 +1,4 @@
 //! Delegate access: acting on a principal's mailbox with rights the principal granted.
-//!
-//! [`Client::mailbox`] returns a [`MailboxClient`] for the principal. Its folder helpers build
-//! `DistinguishedFolderId`s that carry the principal's `Mailbox` (explicit access); ids the
-//! server returns already point into the principal's mailbox, so calls by id go through
-//! [`MailboxClient::send`] unchanged (implicit access). Requests are anchored on the principal
-//! (`X-AnchorMailbox`). No impersonation header is ever added.
 
 use ews_types::runtime::{Operation, ResponseBody};
 use ews_types::{m, t};
@@ -13,7 +7,13 @@ use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::impersonation::{anchor_value, check_address};
 
-/// A client acting on a principal's mailbox by delegate access. See the [module docs](self).
+/// Delegate access: acting on a principal's mailbox with rights the principal granted.
+///
+/// [`Client::mailbox`] returns a [`MailboxClient`] for the principal. Its folder helpers build
+/// `DistinguishedFolderId`s that carry the principal's `Mailbox` (explicit access); ids the
+/// server returns already point into the principal's mailbox, so calls by id go through
+/// [`MailboxClient::send`] unchanged (implicit access). Requests are anchored on the principal
+/// (`X-AnchorMailbox`). No impersonation header is ever added.
 #[derive(Clone, Debug)]
 pub struct MailboxClient {
     pub(crate) client: Client,

@@ -1,11 +1,4 @@
 //! The one error type of the client: layered, opaque, one level deep.
-//!
-//! An [`Error`] says which layer failed ([`ErrorKind`]: transport, HTTP status, SOAP fault,
-//! per-item response message, …) and carries what that layer knew: the EWS `ResponseCode`, the
-//! server's `request-id`, a `Retry-After`/`BackOffMilliseconds` hint, a redirect's location.
-//! Predicates answer the questions callers ask: [`Error::is_throttled`],
-//! [`Error::is_transient`], [`Error::outcome_unknown`]. No reqwest or quick-xml type appears in
-//! the public API, and no secret (password, token, cookie) is ever part of the text.
 
 use std::fmt;
 use std::time::Duration;
@@ -79,7 +72,14 @@ impl ErrorKind {
     }
 }
 
-/// An error from the client. See the [module docs](self).
+/// The one error type of the client: layered, opaque, one level deep.
+///
+/// An [`Error`] says which layer failed ([`ErrorKind`]: transport, HTTP status, SOAP fault,
+/// per-item response message, …) and carries what that layer knew: the EWS `ResponseCode`, the
+/// server's `request-id`, a `Retry-After`/`BackOffMilliseconds` hint, a redirect's location.
+/// Predicates answer the questions callers ask: [`Error::is_throttled`],
+/// [`Error::is_transient`], [`Error::outcome_unknown`]. No reqwest or quick-xml type appears in
+/// the public API, and no secret (password, token, cookie) is ever part of the text.
 pub struct Error {
     inner: Box<Inner>,
 }

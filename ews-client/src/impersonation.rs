@@ -1,22 +1,4 @@
 //! Impersonation: a service account acting as a mailbox's owner.
-//!
-//! [`Client::impersonate`] returns an [`Impersonated`] client that shares the transport and adds
-//! to every request the `ExchangeImpersonation` SOAP header (with exactly one `ConnectingSID`
-//! form, as the schema's choice says) and `X-AnchorMailbox` (which Exchange needs to route the
-//! request to the target's mailbox server). It only sends operations whose WSDL binding accepts
-//! the impersonation header:
-//!
-//! ```compile_fail
-//! # async fn f(c: ews_client::Client) {
-//! let as_alice = c.impersonate(ews_client::ConnectingSid::smtp("alice@contoso.com")).unwrap();
-//! // GetServerTimeZones' binding takes no ExchangeImpersonation header: a compile error.
-//! as_alice.send(&ews_types::m::GetServerTimeZones::default()).await;
-//! # }
-//! ```
-//!
-//! Each impersonated mailbox is its own throttling identity (Exchange 2010 SP2 RU4 and later
-//! budget the impersonated user, not the service account), with its own concurrency limit and
-//! back-off pauses.
 
 use ews_types::headers::AcceptsExchangeImpersonation;
 use ews_types::runtime::{Operation, ResponseBody};
@@ -159,7 +141,25 @@ pub(crate) fn anchor_value(smtp: &str) -> Result<HeaderValue, Error> {
         .map_err(|_| invalid(format!("{smtp:?} is not a valid X-AnchorMailbox value")))
 }
 
-/// A client acting as one mailbox's owner. See the [module docs](self).
+/// Impersonation: a service account acting as a mailbox's owner.
+///
+/// [`Client::impersonate`] returns an [`Impersonated`] client that shares the transport and adds
+/// to every request the `ExchangeImpersonation` SOAP header (with exactly one `ConnectingSID`
+/// form, as the schema's choice says) and `X-AnchorMailbox` (which Exchange needs to route the
+/// request to the target's mailbox server). It only sends operations whose WSDL binding accepts
+/// the impersonation header:
+///
+/// ```compile_fail
+/// # async fn f(c: ews_client::Client) {
+/// let as_alice = c.impersonate(ews_client::ConnectingSid::smtp("alice@contoso.com")).unwrap();
+/// // GetServerTimeZones' binding takes no ExchangeImpersonation header: a compile error.
+/// as_alice.send(&ews_types::m::GetServerTimeZones::default()).await;
+/// # }
+/// ```
+///
+/// Each impersonated mailbox is its own throttling identity (Exchange 2010 SP2 RU4 and later
+/// budget the impersonated user, not the service account), with its own concurrency limit and
+/// back-off pauses.
 #[derive(Clone, Debug)]
 pub struct Impersonated {
     client: Client,

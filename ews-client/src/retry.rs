@@ -1,10 +1,4 @@
 //! Retry policy: which failures are retried, and how long to wait.
-//!
-//! Retries are bounded by a total deadline per call, not only by a count. Waits honour the
-//! server's hint (`BackOffMilliseconds` in a fault or response message, `Retry-After` on 503
-//! and 429), clamped to `[floor, cap]` with added jitter; without a hint the wait doubles from
-//! `base`. Only reads, and requests the server provably never received, are retried: a write
-//! that failed after it was sent is reported with [`crate::Error::outcome_unknown`].
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -13,7 +7,13 @@ use ews_types::m::ResponseCode;
 
 use crate::error::{Error, ErrorKind};
 
-/// When and how the client retries. See the [module docs](self).
+/// Retry policy: which failures are retried, and how long to wait.
+///
+/// Retries are bounded by a total deadline per call, not only by a count. Waits honour the
+/// server's hint (`BackOffMilliseconds` in a fault or response message, `Retry-After` on 503
+/// and 429), clamped to `[floor, cap]` with added jitter; without a hint the wait doubles from
+/// `base`. Only reads, and requests the server provably never received, are retried: a write
+/// that failed after it was sent is reported with [`crate::Error::outcome_unknown`].
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     pub(crate) enabled: bool,
