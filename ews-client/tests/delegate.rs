@@ -453,3 +453,41 @@ async fn folder_permissions_are_read_changed_and_written_back() {
     ));
     validate_request(&body);
 }
+
+#[tokio::test]
+async fn returned_ids_are_used_as_they_are() {
+    use chrono::TimeZone;
+    let script = Script::new([
+        ok(calendar_page(&[("AAMkOcc1", "2026-12-01T09:00:00Z")], true)),
+        ok(items_response("DeleteItem", &[("Success", "NoError")])),
+    ]);
+    let c = client(script.clone()).build().unwrap();
+    let boss = c.mailbox("boss@contoso.com").unwrap();
+    let from = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let items = boss
+        .calendar_view(from, from + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    let id = items[0].item_id.clone().unwrap();
+    let delete = ews_types::m::DeleteItem {
+        delete_type: t::Disposal::MoveToDeletedItems,
+        send_meeting_cancellations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
+        item_ids: t::NonEmptyArrayOfBaseItemIds {
+            content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id)],
+        },
+        ..Default::default()
+    };
+    boss.send(&delete).await.unwrap();
+    let req = sent(&script, 1);
+    let body = body_text(&req);
+    assert!(
+        body.contains(r#"<m:ItemIds><t:ItemId Id="AAMkOcc1" ChangeKey="ck"/></m:ItemIds>"#),
+        "{body}"
+    );
+    assert!(
+        !body.contains("<t:Mailbox>"),
+        "implicit access: the id is enough"
+    );
+    assert_eq!(req.headers["x-anchormailbox"], "boss@contoso.com");
+    validate_request(&body);
+}
