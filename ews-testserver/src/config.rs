@@ -1,0 +1,138 @@
+//! The organisation a server hosts, as read from a TOML file or built in code.
+//!
+//! ```toml
+//! [[mailbox]]
+//! smtp = "boss@contoso.com"
+//! upn = "boss@corp.contoso.com"
+//! sid = "S-1-5-21-1-2-3-1001"
+//! name = "Pat Boss"
+//! password = "boss-pw"            # may sign in (Basic), optional
+//!
+//! [[account]]                     # an account without a mailbox, e.g. a service account
+//! user = "svc-booking"
+//! password = "svc-pw"             # or: token = "static-bearer-token"
+//! impersonation = true            # holds ApplicationImpersonation
+//! scope = ["a@contoso.com"]       # optional management scope (default: every mailbox)
+//!
+//! [[delegate]]
+//! principal = "boss@contoso.com"
+//! delegate = "assistant@contoso.com"
+//! calendar = "Editor"             # None, Reviewer, Author, Editor
+//! inbox = "Reviewer"
+//! view_private_items = false
+//! receive_copies = true
+//!
+//! [faults]
+//! latency_ms = 0
+//! concurrency_limit = 0           # per identity; 0 = unlimited
+//! require_anchor = false          # refuse impersonated requests without X-AnchorMailbox
+//! ```
+
+use serde::Deserialize;
+
+/// The whole organisation.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Org {
+    /// Mailboxes (each is also an account if it has a password or token).
+    #[serde(default, rename = "mailbox")]
+    pub mailboxes: Vec<MailboxConfig>,
+    /// Accounts without a mailbox (service accounts).
+    #[serde(default, rename = "account")]
+    pub accounts: Vec<AccountConfig>,
+    /// Initial delegates.
+    #[serde(default, rename = "delegate")]
+    pub delegates: Vec<DelegateConfig>,
+    /// Fault injection.
+    #[serde(default)]
+    pub faults: Faults,
+}
+
+/// A mailbox.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxConfig {
+    /// Primary SMTP address.
+    pub smtp: String,
+    /// User principal name (default: the SMTP address).
+    pub upn: Option<String>,
+    /// Security identifier (default: generated).
+    pub sid: Option<String>,
+    /// Display name (default: the SMTP address' local part).
+    pub name: Option<String>,
+    /// Password for Basic sign-in (by SMTP address or UPN).
+    pub password: Option<String>,
+    /// Static bearer token.
+    pub token: Option<String>,
+    /// Holds ApplicationImpersonation (rare for a user; default false).
+    #[serde(default)]
+    pub impersonation: bool,
+}
+
+/// An account without a mailbox.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// Sign-in name for Basic.
+    pub user: String,
+    /// Password for Basic.
+    pub password: Option<String>,
+    /// Static bearer token.
+    pub token: Option<String>,
+    /// Holds the ApplicationImpersonation role.
+    #[serde(default)]
+    pub impersonation: bool,
+    /// Mailboxes the role covers (a management scope); absent: all.
+    pub scope: Option<Vec<String>>,
+}
+
+/// A delegate relationship present at start.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelegateConfig {
+    /// The principal's SMTP address.
+    pub principal: String,
+    /// The delegate's SMTP address.
+    pub delegate: String,
+    /// Calendar level.
+    pub calendar: Option<String>,
+    /// Tasks level.
+    pub tasks: Option<String>,
+    /// Inbox level.
+    pub inbox: Option<String>,
+    /// Contacts level.
+    pub contacts: Option<String>,
+    /// Notes level.
+    pub notes: Option<String>,
+    /// Journal level.
+    pub journal: Option<String>,
+    /// Sees private items.
+    #[serde(default)]
+    pub view_private_items: bool,
+    /// Receives copies of meeting messages.
+    #[serde(default)]
+    pub receive_copies: bool,
+}
+
+/// Fault injection, also settable at run time through [`crate::Control`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faults {
+    /// Added latency per request, in milliseconds.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// Concurrent requests allowed per identity before `ErrorExceededConnectionCount`; 0: no
+    /// limit.
+    #[serde(default)]
+    pub concurrency_limit: usize,
+    /// Refuse impersonated requests that lack `X-AnchorMailbox`.
+    #[serde(default)]
+    pub require_anchor: bool,
+}
+
+impl Org {
+    /// Parses a TOML organisation.
+    pub fn from_toml(text: &str) -> Result<Org, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}

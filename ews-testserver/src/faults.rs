@@ -1,0 +1,122 @@
+//! Fault injection and the record of what was exchanged.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::config::Faults;
+
+/// Run-time control of a server: faults to inject, and every request and response it saw.
+#[derive(Debug, Default)]
+pub struct Control {
+    latency_ms: AtomicU64,
+    concurrency_limit: AtomicUsize,
+    require_anchor: AtomicBool,
+    busy: Mutex<Option<(usize, u64)>>,
+    unavailable: AtomicUsize,
+    in_flight: Mutex<HashMap<String, usize>>,
+    exchanges: Mutex<Vec<Exchange>>,
+}
+
+/// One request and the server's answer.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The operation (request element), if the request could be read.
+    pub operation: Option<String>,
+    /// HTTP status.
+    pub status: u16,
+    /// The request body.
+    pub request: String,
+    /// The response body.
+    pub response: String,
+}
+
+impl Control {
+    pub(crate) fn new(f: &Faults) -> Control {
+        let c = Control::default();
+        c.set_latency(Duration::from_millis(f.latency_ms));
+        c.set_concurrency_limit(f.concurrency_limit);
+        c.set_require_anchor(f.require_anchor);
+        c
+    }
+
+    /// Adds `d` before every answer.
+    pub fn set_latency(&self, d: Duration) {
+        self.latency_ms
+            .store(d.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        Duration::from_millis(self.latency_ms.load(Ordering::SeqCst))
+    }
+
+    /// Concurrent requests per identity before `ErrorExceededConnectionCount` (0: no limit).
+    pub fn set_concurrency_limit(&self, n: usize) {
+        self.concurrency_limit.store(n, Ordering::SeqCst);
+    }
+
+    /// Refuse impersonated requests without `X-AnchorMailbox`.
+    pub fn set_require_anchor(&self, yes: bool) {
+        self.require_anchor.store(yes, Ordering::SeqCst);
+    }
+
+    pub(crate) fn require_anchor(&self) -> bool {
+        self.require_anchor.load(Ordering::SeqCst)
+    }
+
+    /// The next `n` requests get an `ErrorServerBusy` fault with `BackOffMilliseconds`.
+    pub fn throttle_next(&self, n: usize, back_off: Duration) {
+        *self.busy.lock().expect("lock") = Some((n, back_off.as_millis() as u64));
+    }
+
+    pub(crate) fn take_busy(&self) -> Option<u64> {
+        let mut b = self.busy.lock().expect("lock");
+        match &mut *b {
+            Some((n, ms)) if *n > 0 => {
+                *n -= 1;
+                Some(*ms)
+            }
+            _ => None,
+        }
+    }
+
+    /// The next `n` requests get HTTP 503.
+    pub fn unavailable_next(&self, n: usize) {
+        self.unavailable.store(n, Ordering::SeqCst);
+    }
+
+    pub(crate) fn take_unavailable(&self) -> bool {
+        self.unavailable
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// Enters a request for `identity`; `false` when the identity is over its limit.
+    pub(crate) fn enter(&self, identity: &str) -> bool {
+        let limit = self.concurrency_limit.load(Ordering::SeqCst);
+        let mut m = self.in_flight.lock().expect("lock");
+        let n = m.entry(identity.to_owned()).or_default();
+        if limit > 0 && *n >= limit {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    pub(crate) fn leave(&self, identity: &str) {
+        let mut m = self.in_flight.lock().expect("lock");
+        if let Some(n) = m.get_mut(identity) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    pub(crate) fn record(&self, e: Exchange) {
+        self.exchanges.lock().expect("lock").push(e);
+    }
+
+    /// Every request and answer so far.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.exchanges.lock().expect("lock").clone()
+    }
+}

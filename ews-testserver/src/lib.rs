@@ -1,0 +1,128 @@
+//! A local Exchange Web Services server for development and tests.
+//!
+//! It hosts an organisation described in a config file ([`Org`]): mailboxes with folders,
+//! accounts (passwords or static bearer tokens), service accounts holding ApplicationImpersonation
+//! (optionally limited to a scope), and delegates. It speaks EWS at `/EWS/Exchange.asmx`, reads
+//! requests and writes responses with the generated `ews-types`, and serves its schema files at
+//! `/EWS/Services.wsdl`, `/EWS/messages.xsd` and `/EWS/types.xsd`.
+//!
+//! ```no_run
+//! # async fn run() {
+//! use ews_testserver::{Org, TestServer};
+//! let org = Org::from_toml(r#"
+//!     [[mailbox]]
+//!     smtp = "alice@contoso.com"
+//!     password = "pw"
+//! "#).unwrap();
+//! let server = TestServer::start(org).await.unwrap();
+//! println!("EWS at {}", server.url());
+//! # }
+//! ```
+//!
+//! What it implements, and how faithfully, is listed in `ews-testserver/README.md`.
+
+mod auth;
+pub mod config;
+mod faults;
+mod http;
+mod ops;
+mod soap;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+pub use config::Org;
+pub use faults::Control;
+
+/// Shared state of a running server.
+pub(crate) struct State {
+    pub org: Org,
+    pub store: Mutex<store::Store>,
+    pub control: Control,
+    pub schema_dir: Option<PathBuf>,
+}
+
+/// A server running on 127.0.0.1 until dropped (or [`TestServer::shutdown`]).
+pub struct TestServer {
+    addr: SocketAddr,
+    state: Arc<State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on an ephemeral port of 127.0.0.1.
+    pub async fn start(org: Org) -> Result<TestServer, String> {
+        Self::start_on("127.0.0.1:0".parse().expect("address"), org, None).await
+    }
+
+    /// Starts a server on `addr`, serving the schema files of `schema_dir` if given.
+    pub async fn start_on(
+        addr: SocketAddr,
+        org: Org,
+        schema_dir: Option<PathBuf>,
+    ) -> Result<TestServer, String> {
+        let store = store::Store::new(&org)?;
+        let control = Control::new(&org.faults);
+        let state = Arc::new(State {
+            org,
+            store: Mutex::new(store),
+            control,
+            schema_dir,
+        });
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = http::router(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(TestServer {
+            addr,
+            state,
+            stop: Some(stop),
+        })
+    }
+
+    /// The EWS endpoint, `http://127.0.0.1:PORT/EWS/Exchange.asmx`.
+    pub fn url(&self) -> String {
+        format!("http://{}/EWS/Exchange.asmx", self.addr)
+    }
+
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Fault injection and the record of exchanged messages.
+    pub fn control(&self) -> &Control {
+        &self.state.control
+    }
+
+    /// Runs `f` on the server's store (to read mailboxes back in tests).
+    pub fn with_store<R>(&self, f: impl FnOnce(&store::Store) -> R) -> R {
+        f(&self.state.store.lock().expect("store lock"))
+    }
+
+    /// Stops accepting connections.
+    pub fn shutdown(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}

@@ -1,0 +1,743 @@
+//! CreateItem, GetItem, FindItem, UpdateItem, DeleteItem.
+
+use ews_types::runtime::DateTime;
+use ews_types::{m, t};
+
+use super::{Ctx, folder_owner, level, sees_private};
+use crate::soap::Fault;
+use crate::store::{Item, Level, Store, Stored};
+
+type Code = m::ResponseCode;
+type Choice = m::ArrayOfResponseMessagesChoice;
+
+macro_rules! fail {
+    ($ty:ident, $code:expr, $text:expr) => {
+        m::$ty {
+            response_class: t::ResponseClass::Error,
+            message_text: Some(String::from($text)),
+            response_code: Some($code),
+            descriptive_link_key: Some(0),
+            ..Default::default()
+        }
+    };
+}
+pub(crate) use fail;
+
+macro_rules! ok {
+    ($ty:ident { $($f:ident : $v:expr),* $(,)? }) => {
+        m::$ty {
+            response_class: t::ResponseClass::Success,
+            response_code: Some(m::ResponseCode::NoError),
+            $($f: $v,)*
+            ..Default::default()
+        }
+    };
+}
+pub(crate) use ok;
+
+fn messages(content: Vec<Choice>) -> m::ArrayOfResponseMessages {
+    m::ArrayOfResponseMessages { content }
+}
+
+fn now() -> DateTime {
+    chrono::Utc::now().into()
+}
+
+/// The (mailbox, folder) a target folder id names.
+pub(crate) fn target(
+    store: &Store,
+    ctx: &Ctx,
+    f: &t::TargetFolderIdChoice,
+) -> Result<(usize, t::DistinguishedFolderIdName), (Code, String)> {
+    match f {
+        t::TargetFolderIdChoice::DistinguishedFolderId(d) => {
+            Ok((folder_owner(store, ctx, d)?, d.id))
+        }
+        t::TargetFolderIdChoice::FolderId(id) => store.locate_folder(&id.id).ok_or((
+            Code::ErrorFolderNotFound,
+            "The specified folder could not be found in the store.".into(),
+        )),
+        t::TargetFolderIdChoice::AddressListId(_) => Err((
+            Code::ErrorInvalidOperation,
+            "Address lists are not folders.".into(),
+        )),
+    }
+}
+
+fn denied() -> (Code, String) {
+    (
+        Code::ErrorAccessDenied,
+        "Access is denied. Check credentials and try again.".into(),
+    )
+}
+
+fn has_attendees(c: &t::CalendarItem) -> bool {
+    [&c.required_attendees, &c.optional_attendees, &c.resources]
+        .iter()
+        .any(|a| a.as_ref().is_some_and(|a| !a.attendee.is_empty()))
+}
+
+fn attendee_addresses(c: &t::CalendarItem) -> Vec<String> {
+    [&c.required_attendees, &c.optional_attendees, &c.resources]
+        .iter()
+        .filter_map(|a| a.as_ref())
+        .flat_map(|a| a.attendee.iter())
+        .filter_map(|a| a.mailbox.email_address.clone())
+        .collect()
+}
+
+fn recipients(list: &Option<t::ArrayOfRecipients>) -> Vec<String> {
+    list.iter()
+        .flat_map(|l| l.content.iter())
+        .filter_map(|t::ArrayOfRecipientsChoice::Mailbox(m)| m.email_address.clone())
+        .collect()
+}
+
+/// Adds an item to a folder and returns its id.
+fn put(
+    store: &mut Store,
+    mbx: usize,
+    folder: t::DistinguishedFolderIdName,
+    creator: &str,
+    item: Item,
+) -> t::ItemId {
+    let id = store.new_id("I", mbx);
+    let stored = Stored {
+        id,
+        version: 1,
+        creator: creator.to_owned(),
+        item,
+    };
+    let item_id = stored.item_id();
+    let f = store.mailboxes[mbx]
+        .folders
+        .get_mut(&folder)
+        .expect("every folder exists");
+    f.items.push(stored);
+    item_id
+}
+
+pub(crate) fn create(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::CreateItem,
+) -> Result<m::CreateItemResponse, Fault> {
+    let mut out = Vec::new();
+    for item in r.items.content {
+        let result = create_one(
+            store,
+            ctx,
+            &r.saved_item_folder_id,
+            r.message_disposition,
+            r.send_meeting_invitations,
+            item,
+        );
+        out.push(Choice::CreateItemResponseMessage(match result {
+            Ok(ids) => ok!(ItemInfoResponseMessage {
+                items: Some(t::ArrayOfRealItems { content: ids })
+            }),
+            Err((code, text)) => fail!(ItemInfoResponseMessage, code, text),
+        }));
+    }
+    Ok(m::CreateItemResponse {
+        response_messages: messages(out),
+    })
+}
+
+fn create_one(
+    store: &mut Store,
+    ctx: &Ctx,
+    folder: &Option<t::TargetFolderId>,
+    disposition: Option<t::MessageDisposition>,
+    invitations: Option<t::CalendarItemCreateOrDeleteOperation>,
+    item: t::NonEmptyArrayOfAllItemsChoice,
+) -> Result<Vec<t::ArrayOfRealItemsChoice>, (Code, String)> {
+    let Some(acting) = ctx.acting else {
+        return Err((
+            Code::ErrorMissingEmailAddress,
+            "The account has no mailbox.".into(),
+        ));
+    };
+    let acting_smtp = store.mailboxes[acting].smtp.clone();
+    match item {
+        t::NonEmptyArrayOfAllItemsChoice::CalendarItem(mut c) => {
+            let (owner, fname) = match folder {
+                Some(f) => target(store, ctx, &f.content)?,
+                None => (acting, t::DistinguishedFolderIdName::Calendar),
+            };
+            if level(store, ctx, owner, fname) < Level::Author {
+                return Err(denied());
+            }
+            let send = has_attendees(&c)
+                && matches!(
+                    invitations,
+                    Some(
+                        t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy
+                            | t::CalendarItemCreateOrDeleteOperation::SendOnlyToAll
+                    )
+                );
+            let organizer = store.mailboxes[owner].recipient();
+            c.organizer = Some(organizer.clone());
+            c.is_meeting = Some(has_attendees(&c) && send);
+            c.date_time_created = Some(now());
+            c.uid = Some(store.new_id("UID", owner));
+            let id = put(
+                store,
+                owner,
+                fname,
+                &acting_smtp,
+                Item::Calendar(Box::new(c.clone())),
+            );
+            if send {
+                // From is the organizer; Sender is whoever acted: the delegate ("on behalf
+                // of"), or the owner itself under impersonation ("send as").
+                let sender = store.mailboxes[acting].recipient();
+                let request = t::MeetingRequestMessage {
+                    subject: c.subject.clone(),
+                    body: c.body.clone(),
+                    sensitivity: c.sensitivity,
+                    from: Some(organizer.clone()),
+                    sender: Some(sender),
+                    organizer: Some(organizer),
+                    start: c.start,
+                    end: c.end,
+                    location: c.location.clone(),
+                    required_attendees: c.required_attendees.clone(),
+                    optional_attendees: c.optional_attendees.clone(),
+                    is_meeting: Some(true),
+                    date_time_received: Some(now()),
+                    date_time_sent: Some(now()),
+                    meeting_request_type: Some(t::MeetingRequestType::NewMeetingRequest),
+                    ..Default::default()
+                };
+                for a in attendee_addresses(&c) {
+                    if let Some(mbx) = store.find_smtp(&a) {
+                        put(
+                            store,
+                            mbx,
+                            t::DistinguishedFolderIdName::Inbox,
+                            &acting_smtp,
+                            Item::MeetingRequest(Box::new(request.clone())),
+                        );
+                    }
+                }
+                if invitations == Some(t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy)
+                {
+                    put(
+                        store,
+                        owner,
+                        t::DistinguishedFolderIdName::Sentitems,
+                        &acting_smtp,
+                        Item::MeetingRequest(Box::new(request)),
+                    );
+                }
+            }
+            Ok(vec![t::ArrayOfRealItemsChoice::CalendarItem(
+                t::CalendarItem {
+                    item_id: Some(id),
+                    ..Default::default()
+                },
+            )])
+        }
+        t::NonEmptyArrayOfAllItemsChoice::Message(mut msg) => {
+            let disposition = disposition.unwrap_or(t::MessageDisposition::SaveOnly);
+            let (owner, fname) = match folder {
+                Some(f) => target(store, ctx, &f.content)?,
+                None => (
+                    acting,
+                    match disposition {
+                        t::MessageDisposition::SaveOnly => t::DistinguishedFolderIdName::Drafts,
+                        _ => t::DistinguishedFolderIdName::Sentitems,
+                    },
+                ),
+            };
+            if level(store, ctx, owner, fname) < Level::Author {
+                return Err(denied());
+            }
+            let from_addr = msg
+                .from
+                .as_ref()
+                .and_then(|f| match &f.content {
+                    t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
+                })
+                .unwrap_or_else(|| acting_smtp.clone());
+            let from = store.find_smtp(&from_addr).ok_or((
+                Code::ErrorInvalidRecipients,
+                format!("Unknown sender {from_addr}"),
+            ))?;
+            if from != acting
+                && level(store, ctx, from, t::DistinguishedFolderIdName::Inbox) < Level::Author
+                && !ctx.impersonated
+            {
+                return Err((Code::ErrorSendAsDenied, "The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account.".into()));
+            }
+            msg.from = Some(store.mailboxes[from].recipient());
+            msg.sender = Some(store.mailboxes[acting].recipient());
+            msg.date_time_created = Some(now());
+            if disposition == t::MessageDisposition::SaveOnly {
+                let id = put(
+                    store,
+                    owner,
+                    fname,
+                    &acting_smtp,
+                    Item::Message(Box::new(msg)),
+                );
+                return Ok(vec![t::ArrayOfRealItemsChoice::Message(t::Message {
+                    item_id: Some(id),
+                    ..Default::default()
+                })]);
+            }
+            msg.date_time_sent = Some(now());
+            msg.date_time_received = Some(now());
+            let mut to = recipients(&msg.to_recipients);
+            to.extend(recipients(&msg.cc_recipients));
+            to.extend(recipients(&msg.bcc_recipients));
+            for a in to {
+                if let Some(mbx) = store.find_smtp(&a) {
+                    put(
+                        store,
+                        mbx,
+                        t::DistinguishedFolderIdName::Inbox,
+                        &acting_smtp,
+                        Item::Message(Box::new(msg.clone())),
+                    );
+                }
+            }
+            if disposition == t::MessageDisposition::SendAndSaveCopy {
+                put(
+                    store,
+                    owner,
+                    fname,
+                    &acting_smtp,
+                    Item::Message(Box::new(msg)),
+                );
+            }
+            Ok(Vec::new())
+        }
+        _ => Err((
+            Code::ErrorInvalidOperation,
+            "ews-testserver stores calendar items and messages only.".into(),
+        )),
+    }
+}
+
+/// The item as the response carries it (`IdOnly` or everything we hold).
+pub(crate) fn present(s: &Stored, id_only: bool) -> t::ArrayOfRealItemsChoice {
+    let id = Some(s.item_id());
+    match (&s.item, id_only) {
+        (Item::Calendar(_), true) => t::ArrayOfRealItemsChoice::CalendarItem(t::CalendarItem {
+            item_id: id,
+            ..Default::default()
+        }),
+        (Item::Message(_), true) => t::ArrayOfRealItemsChoice::Message(t::Message {
+            item_id: id,
+            ..Default::default()
+        }),
+        (Item::MeetingRequest(_), true) => {
+            t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage {
+                item_id: id,
+                ..Default::default()
+            })
+        }
+        (Item::Calendar(c), false) => t::ArrayOfRealItemsChoice::CalendarItem(t::CalendarItem {
+            item_id: id,
+            ..(**c).clone()
+        }),
+        (Item::Message(msg), false) => t::ArrayOfRealItemsChoice::Message(t::Message {
+            item_id: id,
+            ..(**msg).clone()
+        }),
+        (Item::MeetingRequest(r), false) => {
+            t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage {
+                item_id: id,
+                ..(**r).clone()
+            })
+        }
+    }
+}
+
+fn item_ids(ids: &t::NonEmptyArrayOfBaseItemIds) -> Vec<Option<&t::ItemId>> {
+    ids.content
+        .iter()
+        .map(|i| match i {
+            t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id) => Some(id),
+            _ => None,
+        })
+        .collect()
+}
+
+fn not_found() -> (Code, String) {
+    (
+        Code::ErrorItemNotFound,
+        "The specified object was not found in the store.".into(),
+    )
+}
+
+pub(crate) fn get(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::GetItem,
+) -> Result<m::GetItemResponse, Fault> {
+    let id_only = r.item_shape.base_shape == t::DefaultShapeNames::IdOnly;
+    let mut out = Vec::new();
+    for id in item_ids(&r.item_ids) {
+        let result = (|| {
+            let id = id.ok_or((
+                Code::ErrorInvalidOperation,
+                "Only ItemId is supported.".into(),
+            ))?;
+            let (mbx, folder, i) = store.locate(&id.id).ok_or_else(not_found)?;
+            if level(store, ctx, mbx, folder) < Level::Reviewer {
+                return Err(denied());
+            }
+            let s = &store.mailboxes[mbx].folders[&folder].items[i];
+            if s.private() && !sees_private(store, ctx, mbx) {
+                return Err(denied());
+            }
+            Ok(present(s, id_only))
+        })();
+        out.push(Choice::GetItemResponseMessage(match result {
+            Ok(item) => ok!(ItemInfoResponseMessage {
+                items: Some(t::ArrayOfRealItems {
+                    content: vec![item]
+                })
+            }),
+            Err((code, text)) => fail!(ItemInfoResponseMessage, code, text),
+        }));
+    }
+    Ok(m::GetItemResponse {
+        response_messages: messages(out),
+    })
+}
+
+fn start_of(s: &Stored) -> Option<chrono::DateTime<chrono::Utc>> {
+    match &s.item {
+        Item::Calendar(c) => c.start.as_ref().and_then(DateTime::to_utc),
+        _ => None,
+    }
+}
+
+fn end_of(s: &Stored) -> Option<chrono::DateTime<chrono::Utc>> {
+    match &s.item {
+        Item::Calendar(c) => c.end.as_ref().and_then(DateTime::to_utc),
+        _ => None,
+    }
+}
+
+pub(crate) fn find(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::FindItem,
+) -> Result<m::FindItemResponse, Fault> {
+    let id_only = r.item_shape.base_shape == t::DefaultShapeNames::IdOnly;
+    let mut out = Vec::new();
+    for f in &r.parent_folder_ids.content {
+        let located = match f {
+            t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(d) => {
+                folder_owner(store, ctx, d).map(|m| (m, d.id))
+            }
+            t::NonEmptyArrayOfBaseFolderIdsChoice::FolderId(id) => {
+                store.locate_folder(&id.id).ok_or((
+                    Code::ErrorFolderNotFound,
+                    "The specified folder could not be found in the store.".into(),
+                ))
+            }
+        };
+        let result = located.and_then(|(mbx, folder)| {
+            if level(store, ctx, mbx, folder) < Level::Reviewer {
+                return Err(denied());
+            }
+            let private_ok = sees_private(store, ctx, mbx);
+            let items: Vec<&Stored> = store.mailboxes[mbx].folders[&folder]
+                .items
+                .iter()
+                .filter(|s| private_ok || !s.private())
+                .collect();
+            Ok(view(items, &r.content, id_only))
+        });
+        out.push(Choice::FindItemResponseMessage(match result {
+            Ok(root) => ok!(FindItemResponseMessage {
+                root_folder: Some(root)
+            }),
+            Err((code, text)) => fail!(FindItemResponseMessage, code, text),
+        }));
+    }
+    Ok(m::FindItemResponse {
+        response_messages: messages(out),
+    })
+}
+
+/// Applies the view (calendar view, or indexed paging, newest first).
+fn view(
+    mut items: Vec<&Stored>,
+    v: &Option<m::FindItemChoice>,
+    id_only: bool,
+) -> t::FindItemParent {
+    let (selected, offset, last, total) = match v {
+        Some(m::FindItemChoice::CalendarView(cv)) => {
+            let (start, end) = (cv.start_date.to_utc(), cv.end_date.to_utc());
+            items.retain(|s| match (start_of(s), end_of(s), start, end) {
+                (Some(s0), Some(e0), Some(vs), Some(ve)) => s0 < ve && e0 > vs,
+                _ => false,
+            });
+            items.sort_by_key(|s| start_of(s));
+            let total = items.len();
+            let max = cv.max_entries_returned.map_or(total, |m| m.max(0) as usize);
+            let last = total <= max;
+            items.truncate(max);
+            (items, None, last, total)
+        }
+        Some(m::FindItemChoice::IndexedPageItemView(p)) => {
+            items.reverse();
+            let total = items.len();
+            let offset = (p.offset.max(0) as usize).min(total);
+            let page: Vec<&Stored> = if p.base_point == t::IndexBasePoint::End {
+                items
+                    .into_iter()
+                    .rev()
+                    .skip(offset)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect()
+            } else {
+                items.into_iter().skip(offset).collect()
+            };
+            let max = p
+                .max_entries_returned
+                .map_or(page.len(), |m| m.max(0) as usize);
+            let last = page.len() <= max;
+            let page: Vec<&Stored> = page.into_iter().take(max).collect();
+            let next = offset + page.len();
+            (page, Some(next as i32), last, total)
+        }
+        _ => {
+            items.reverse();
+            let total = items.len();
+            (items, None, true, total)
+        }
+    };
+    t::FindItemParent {
+        indexed_paging_offset: offset,
+        includes_last_item_in_range: Some(last),
+        total_items_in_view: Some(total as i32),
+        content: t::FindItemParentChoice::Items(t::ArrayOfRealItems {
+            content: selected.into_iter().map(|s| present(s, id_only)).collect(),
+        }),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn delete(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::DeleteItem,
+) -> Result<m::DeleteItemResponse, Fault> {
+    let mut out = Vec::new();
+    for id in item_ids(&r.item_ids) {
+        let result = (|| {
+            let id = id.ok_or((
+                Code::ErrorInvalidOperation,
+                "Only ItemId is supported.".into(),
+            ))?;
+            let (mbx, folder, i) = store.locate(&id.id).ok_or_else(not_found)?;
+            let lvl = level(store, ctx, mbx, folder);
+            let own = ctx.acting.is_some_and(|a| {
+                store.mailboxes[a].smtp == store.mailboxes[mbx].folders[&folder].items[i].creator
+            });
+            if !(lvl >= Level::Editor || (lvl == Level::Author && own)) {
+                return Err(denied());
+            }
+            let s = store.mailboxes[mbx]
+                .folders
+                .get_mut(&folder)
+                .expect("folder")
+                .items
+                .remove(i);
+            if r.delete_type == t::Disposal::MoveToDeletedItems
+                && folder != t::DistinguishedFolderIdName::Deleteditems
+            {
+                store.mailboxes[mbx]
+                    .folders
+                    .get_mut(&t::DistinguishedFolderIdName::Deleteditems)
+                    .expect("folder")
+                    .items
+                    .push(s);
+            }
+            Ok(())
+        })();
+        out.push(Choice::DeleteItemResponseMessage(match result {
+            Ok(()) => ok!(DeleteItemResponseMessage {}),
+            Err((code, text)) => fail!(DeleteItemResponseMessage, code, text),
+        }));
+    }
+    Ok(m::DeleteItemResponse {
+        response_messages: messages(out),
+    })
+}
+
+pub(crate) fn update(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::UpdateItem,
+) -> Result<m::UpdateItemResponse, Fault> {
+    let mut out = Vec::new();
+    for change in r.item_changes.item_change {
+        let result = (|| {
+            let t::ItemChangeChoice::ItemId(id) = &change.content else {
+                return Err((
+                    Code::ErrorInvalidOperation,
+                    "Only ItemId is supported.".into(),
+                ));
+            };
+            let (mbx, folder, i) = store.locate(&id.id).ok_or_else(not_found)?;
+            let lvl = level(store, ctx, mbx, folder);
+            let acting = ctx.acting.map(|a| store.mailboxes[a].smtp.clone());
+            let s = &mut store.mailboxes[mbx]
+                .folders
+                .get_mut(&folder)
+                .expect("folder")
+                .items[i];
+            let own = acting.as_deref() == Some(s.creator.as_str());
+            if !(lvl >= Level::Editor || (lvl == Level::Author && own)) {
+                return Err(denied());
+            }
+            if r.conflict_resolution != t::ConflictResolution::AlwaysOverwrite
+                && let Some(ck) = &id.change_key
+                && *ck != s.change_key()
+            {
+                return Err((Code::ErrorIrresolvableConflict, "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.".into()));
+            }
+            for u in &change.updates.content {
+                apply(&mut s.item, u)?;
+            }
+            s.version += 1;
+            Ok(present(s, true))
+        })();
+        out.push(Choice::UpdateItemResponseMessage(match result {
+            Ok(item) => ok!(UpdateItemResponseMessage {
+                items: Some(t::ArrayOfRealItems {
+                    content: vec![item]
+                }),
+                conflict_results: Some(t::ConflictResults { count: 0 })
+            }),
+            Err((code, text)) => fail!(UpdateItemResponseMessage, code, text),
+        }));
+    }
+    Ok(m::UpdateItemResponse {
+        response_messages: messages(out),
+    })
+}
+
+/// Applies one change to the fields the server models: subject, body, sensitivity, and a
+/// calendar item's start, end and location.
+fn apply(
+    item: &mut Item,
+    u: &t::NonEmptyArrayOfItemChangeDescriptionsChoice,
+) -> Result<(), (Code, String)> {
+    use t::NonEmptyArrayOfItemChangeDescriptionsChoice as U;
+    use t::UnindexedFieldURI as F;
+    let unsupported = || {
+        (
+            Code::ErrorInvalidPropertySet,
+            "ews-testserver does not model this property.".into(),
+        )
+    };
+    let (path, source): (&t::Path, Option<Fields>) = match u {
+        U::SetItemField(s) => (
+            &s.path,
+            Some(fields_of(&s.content).ok_or_else(unsupported)?),
+        ),
+        U::DeleteItemField(d) => (&d.path, None),
+        U::AppendToItemField(a) => {
+            let t::Path::FieldURI(p) = &a.path else {
+                return Err(unsupported());
+            };
+            if p.field_uri != F::ItemBody {
+                return Err(unsupported());
+            }
+            let extra = match &a.content {
+                t::AppendToItemFieldChoice::Message(m) => m.body.clone(),
+                t::AppendToItemFieldChoice::CalendarItem(c) => c.body.clone(),
+                _ => None,
+            };
+            let body = body_mut(item);
+            match (body.as_mut(), extra) {
+                (Some(b), Some(e)) => b.value.push_str(&e.value),
+                (None, extra) => *body = extra,
+                (Some(_), None) => {}
+            }
+            return Ok(());
+        }
+    };
+    let t::Path::FieldURI(p) = path else {
+        return Err(unsupported());
+    };
+    let (subject, body, sens, start, end, location) = source.unwrap_or_default();
+    match (p.field_uri, item) {
+        (F::ItemSubject, item) => *subject_mut(item) = subject,
+        (F::ItemBody, item) => *body_mut(item) = body,
+        (F::ItemSensitivity, Item::Calendar(c)) => c.sensitivity = sens,
+        (F::ItemSensitivity, Item::Message(m)) => m.sensitivity = sens,
+        (F::CalendarStart, Item::Calendar(c)) => c.start = start,
+        (F::CalendarEnd, Item::Calendar(c)) => c.end = end,
+        (F::CalendarLocation, Item::Calendar(c)) => c.location = location,
+        _ => return Err(unsupported()),
+    }
+    Ok(())
+}
+
+type Fields = (
+    Option<String>,
+    Option<t::Body>,
+    Option<t::SensitivityChoices>,
+    Option<DateTime>,
+    Option<DateTime>,
+    Option<String>,
+);
+
+fn fields_of(c: &t::SetItemFieldChoice) -> Option<Fields> {
+    Some(match c {
+        t::SetItemFieldChoice::CalendarItem(c) => (
+            c.subject.clone(),
+            c.body.clone(),
+            c.sensitivity,
+            c.start,
+            c.end,
+            c.location.clone(),
+        ),
+        t::SetItemFieldChoice::Message(m) => (
+            m.subject.clone(),
+            m.body.clone(),
+            m.sensitivity,
+            None,
+            None,
+            None,
+        ),
+        t::SetItemFieldChoice::Item(i) => (
+            i.subject.clone(),
+            i.body.clone(),
+            i.sensitivity,
+            None,
+            None,
+            None,
+        ),
+        _ => return None,
+    })
+}
+
+fn subject_mut(item: &mut Item) -> &mut Option<String> {
+    match item {
+        Item::Calendar(c) => &mut c.subject,
+        Item::Message(m) => &mut m.subject,
+        Item::MeetingRequest(r) => &mut r.subject,
+    }
+}
+
+fn body_mut(item: &mut Item) -> &mut Option<t::Body> {
+    match item {
+        Item::Calendar(c) => &mut c.body,
+        Item::Message(m) => &mut m.body,
+        Item::MeetingRequest(r) => &mut r.body,
+    }
+}

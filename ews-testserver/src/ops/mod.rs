@@ -1,0 +1,226 @@
+//! The operations: who acts, with which rights, and the dispatch to each operation.
+
+mod delegates;
+mod folders;
+mod items;
+mod names;
+
+use ews_types::{m, t};
+
+use crate::State;
+use crate::auth::Account;
+use crate::soap::Fault;
+use crate::store::{Level, Store};
+
+/// Who a request acts as.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    /// The signed-in account.
+    pub account: Account,
+    /// The mailbox the request acts as: the impersonated one, or the caller's own.
+    pub acting: Option<usize>,
+    /// Whether by impersonation (then sending is "send as").
+    pub impersonated: bool,
+}
+
+impl Ctx {
+    /// The throttling identity: account and acting mailbox.
+    pub fn identity(&self) -> String {
+        format!("{}|{:?}", self.account.login, self.acting)
+    }
+}
+
+/// Resolves impersonation against the role, its scope and the directory.
+pub(crate) fn context(
+    state: &State,
+    account: Account,
+    impersonation: Option<&t::ExchangeImpersonation>,
+    anchor: Option<&str>,
+) -> Result<Ctx, Fault> {
+    let Some(imp) = impersonation else {
+        let acting = account.mailbox;
+        return Ok(Ctx {
+            account,
+            acting,
+            impersonated: false,
+        });
+    };
+    let denied = || {
+        Fault::new(
+            m::ResponseCode::ErrorImpersonateUserDenied,
+            "The account does not have permission to impersonate the requested user.",
+        )
+    };
+    if !account.impersonation {
+        return Err(denied());
+    }
+    if state.control.require_anchor() && anchor.is_none() {
+        return Err(Fault::new(
+            m::ResponseCode::ErrorImpersonationFailed,
+            "Impersonated requests must carry X-AnchorMailbox.",
+        ));
+    }
+    let store = state.store.lock().expect("store lock");
+    let target = match &imp.connecting_sid.content {
+        t::ConnectingSIDChoice::SmtpAddress(a) => store.find_smtp(&a.value),
+        t::ConnectingSIDChoice::PrimarySmtpAddress(a) => store.find_smtp(&a.value),
+        t::ConnectingSIDChoice::PrincipalName(u) => store
+            .mailboxes
+            .iter()
+            .position(|m| m.upn.eq_ignore_ascii_case(u.value.trim())),
+        t::ConnectingSIDChoice::SID(s) => store
+            .mailboxes
+            .iter()
+            .position(|m| m.sid.eq_ignore_ascii_case(s.value.trim())),
+    };
+    let Some(target) = target else {
+        return Err(Fault::new(
+            m::ResponseCode::ErrorNonExistentMailbox,
+            "The SMTP address has no mailbox associated with it.",
+        ));
+    };
+    if let Some(scope) = &account.scope
+        && !scope.contains(&store.mailboxes[target].smtp)
+    {
+        return Err(denied());
+    }
+    Ok(Ctx {
+        account,
+        acting: Some(target),
+        impersonated: true,
+    })
+}
+
+/// Runs one request.
+pub(crate) fn dispatch(
+    store: &mut Store,
+    ctx: &Ctx,
+    body: m::GlobalElement,
+) -> Result<m::GlobalElement, Fault> {
+    use m::GlobalElement as G;
+    Ok(match body {
+        G::CreateItem(r) => G::CreateItemResponse(items::create(store, ctx, r)?),
+        G::GetItem(r) => G::GetItemResponse(items::get(store, ctx, r)?),
+        G::FindItem(r) => G::FindItemResponse(items::find(store, ctx, r)?),
+        G::DeleteItem(r) => G::DeleteItemResponse(items::delete(store, ctx, r)?),
+        G::UpdateItem(r) => G::UpdateItemResponse(items::update(store, ctx, r)?),
+        G::GetFolder(r) => G::GetFolderResponse(folders::get(store, ctx, r)?),
+        G::UpdateFolder(r) => G::UpdateFolderResponse(folders::update(store, ctx, r)?),
+        G::FindFolder(r) => G::FindFolderResponse(folders::find(store, ctx, r)?),
+        G::GetDelegate(r) => G::GetDelegateResponse(delegates::get(store, ctx, r)?),
+        G::AddDelegate(r) => G::AddDelegateResponse(delegates::add(store, ctx, r)?),
+        G::UpdateDelegate(r) => G::UpdateDelegateResponse(delegates::update(store, ctx, r)?),
+        G::RemoveDelegate(r) => G::RemoveDelegateResponse(delegates::remove(store, ctx, r)?),
+        G::ResolveNames(r) => G::ResolveNamesResponse(names::resolve(store, ctx, r)?),
+        other => {
+            return Err(Fault::new(
+                m::ResponseCode::ErrorInvalidOperation,
+                format!(
+                    "ews-testserver does not implement the {} operation.",
+                    other.local_name()
+                ),
+            ));
+        }
+    })
+}
+
+/// The caller's level on `folder` of mailbox `mbx`: owner, delegate level, or folder
+/// permission, whichever is highest.
+pub(crate) fn level(
+    store: &Store,
+    ctx: &Ctx,
+    mbx: usize,
+    folder: t::DistinguishedFolderIdName,
+) -> Level {
+    let Some(me) = ctx.acting else {
+        return Level::None;
+    };
+    if me == mbx {
+        return Level::Owner;
+    }
+    let me = &store.mailboxes[me].smtp;
+    let target = &store.mailboxes[mbx];
+    let mut best = Level::None;
+    if let Some(d) = target.delegates.iter().find(|d| &d.smtp == me)
+        && let Some(l) = d.levels.get(&folder)
+    {
+        best = best.max(*l);
+    }
+    let f = &target.folders[&folder];
+    let is_me = |u: &t::UserId| {
+        u.primary_smtp_address
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(me))
+    };
+    if let Some(set) = &f.permissions {
+        for t::ArrayOfPermissionsChoice::Permission(p) in &set.permissions.content {
+            if is_me(&p.user_id) {
+                best = best.max(folder_level(&p.permission_level));
+            }
+        }
+    }
+    if let Some(set) = &f.calendar_permissions {
+        for t::ArrayOfCalendarPermissionsChoice::CalendarPermission(p) in
+            &set.calendar_permissions.content
+        {
+            if is_me(&p.user_id) {
+                best = best.max(calendar_level(&p.calendar_permission_level));
+            }
+        }
+    }
+    best
+}
+
+fn folder_level(l: &t::PermissionLevel) -> Level {
+    use t::PermissionLevel as P;
+    match l {
+        P::Owner => Level::Owner,
+        P::PublishingEditor | P::Editor => Level::Editor,
+        P::PublishingAuthor | P::Author | P::NoneditingAuthor => Level::Author,
+        P::Reviewer => Level::Reviewer,
+        P::None | P::Contributor | P::Custom => Level::None,
+    }
+}
+
+fn calendar_level(l: &t::CalendarPermissionLevel) -> Level {
+    use t::CalendarPermissionLevel as P;
+    match l {
+        P::Owner => Level::Owner,
+        P::PublishingEditor | P::Editor => Level::Editor,
+        P::PublishingAuthor | P::Author | P::NoneditingAuthor => Level::Author,
+        P::Reviewer => Level::Reviewer,
+        _ => Level::None,
+    }
+}
+
+/// Whether the caller sees private items of `mbx`.
+pub(crate) fn sees_private(store: &Store, ctx: &Ctx, mbx: usize) -> bool {
+    let Some(me) = ctx.acting else { return false };
+    me == mbx
+        || store.mailboxes[mbx]
+            .delegates
+            .iter()
+            .any(|d| d.smtp == store.mailboxes[me].smtp && d.view_private_items)
+}
+
+/// The mailbox a `DistinguishedFolderId` names: its `Mailbox`, or the acting one.
+pub(crate) fn folder_owner(
+    store: &Store,
+    ctx: &Ctx,
+    id: &t::DistinguishedFolderId,
+) -> Result<usize, (m::ResponseCode, String)> {
+    match id.mailbox.as_ref().and_then(|m| m.email_address.as_deref()) {
+        Some(addr) => store.find_smtp(addr).ok_or_else(|| {
+            (
+                m::ResponseCode::ErrorNonExistentMailbox,
+                format!("No mailbox with such guid or address: {addr}"),
+            )
+        }),
+        None => ctx.acting.ok_or_else(|| {
+            (
+                m::ResponseCode::ErrorMissingEmailAddress,
+                "When making a request as an account that does not have a mailbox, you must specify the mailbox primary SMTP address for any distinguished folder Ids.".into(),
+            )
+        }),
+    }
+}

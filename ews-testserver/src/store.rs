@@ -1,0 +1,291 @@
+//! The server's state: mailboxes, their folders and items, delegates and folder permissions.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ews_types::t;
+
+use crate::config::Org;
+
+/// The folders every mailbox has.
+pub const FOLDERS: &[t::DistinguishedFolderIdName] = &[
+    t::DistinguishedFolderIdName::Calendar,
+    t::DistinguishedFolderIdName::Inbox,
+    t::DistinguishedFolderIdName::Sentitems,
+    t::DistinguishedFolderIdName::Deleteditems,
+    t::DistinguishedFolderIdName::Drafts,
+    t::DistinguishedFolderIdName::Tasks,
+    t::DistinguishedFolderIdName::Contacts,
+    t::DistinguishedFolderIdName::Notes,
+    t::DistinguishedFolderIdName::Journal,
+];
+
+/// A delegate permission level (the order is the order of rights).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// No access.
+    None,
+    /// Read.
+    Reviewer,
+    /// Read, create, edit and delete own items.
+    Author,
+    /// Read, create, edit and delete all items.
+    Editor,
+    /// The owner (or someone acting as the owner).
+    Owner,
+}
+
+impl Level {
+    /// Parses a delegate level name.
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s {
+            "None" => Level::None,
+            "Reviewer" => Level::Reviewer,
+            "Author" => Level::Author,
+            "Editor" => Level::Editor,
+            _ => return None,
+        })
+    }
+}
+
+/// A stored item.
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// An appointment or meeting.
+    Calendar(Box<t::CalendarItem>),
+    /// A mail message.
+    Message(Box<t::Message>),
+    /// A meeting request in an attendee's inbox.
+    MeetingRequest(Box<t::MeetingRequestMessage>),
+}
+
+/// An item with its bookkeeping.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// Opaque id.
+    pub id: String,
+    /// Change counter (the change key is derived from it).
+    pub version: u64,
+    /// Who created it (SMTP), for Author rights.
+    pub creator: String,
+    /// The item.
+    pub item: Item,
+}
+
+impl Stored {
+    /// The change key.
+    pub fn change_key(&self) -> String {
+        STANDARD.encode(format!("ck:{}:{}", self.id, self.version))
+    }
+
+    /// The `ItemId` element.
+    pub fn item_id(&self) -> t::ItemId {
+        t::ItemId {
+            id: self.id.clone(),
+            change_key: Some(self.change_key()),
+        }
+    }
+
+    /// Whether the item is marked private.
+    pub fn private(&self) -> bool {
+        let s = match &self.item {
+            Item::Calendar(c) => &c.sensitivity,
+            Item::Message(m) => &m.sensitivity,
+            Item::MeetingRequest(m) => &m.sensitivity,
+        };
+        matches!(s, Some(t::SensitivityChoices::Private))
+    }
+}
+
+/// A delegate of a mailbox.
+#[derive(Debug, Clone)]
+pub struct DelegateEntry {
+    /// The delegate's SMTP address (lower case).
+    pub smtp: String,
+    /// Levels per folder.
+    pub levels: HashMap<t::DistinguishedFolderIdName, Level>,
+    /// Sees private items.
+    pub view_private_items: bool,
+    /// Receives copies of meeting messages.
+    pub receive_copies: bool,
+}
+
+/// A folder.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    /// Opaque id.
+    pub id: String,
+    /// Change counter.
+    pub version: u64,
+    /// Its items.
+    pub items: Vec<Stored>,
+    /// Folder permission entries (`folder:PermissionSet`), as written.
+    pub permissions: Option<t::PermissionSet>,
+    /// Calendar permission entries, for the calendar.
+    pub calendar_permissions: Option<t::CalendarPermissionSet>,
+}
+
+impl Folder {
+    /// The change key.
+    pub fn change_key(&self) -> String {
+        STANDARD.encode(format!("fck:{}:{}", self.id, self.version))
+    }
+}
+
+/// A mailbox.
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    /// Primary SMTP address.
+    pub smtp: String,
+    /// UPN.
+    pub upn: String,
+    /// SID.
+    pub sid: String,
+    /// Display name.
+    pub name: String,
+    /// Folders by well-known name.
+    pub folders: HashMap<t::DistinguishedFolderIdName, Folder>,
+    /// Delegates.
+    pub delegates: Vec<DelegateEntry>,
+    /// Where meeting requests go.
+    pub deliver: t::DeliverMeetingRequests,
+}
+
+impl Mailbox {
+    /// The mailbox as an `EmailAddress`.
+    pub fn address(&self) -> t::EmailAddressType {
+        t::EmailAddressType {
+            name: Some(self.name.clone()),
+            email_address: Some(self.smtp.clone()),
+            routing_type: Some("SMTP".into()),
+            mailbox_type: Some(t::MailboxType::Mailbox),
+            ..Default::default()
+        }
+    }
+
+    /// The mailbox as a `SingleRecipient`.
+    pub fn recipient(&self) -> t::SingleRecipient {
+        t::SingleRecipient {
+            content: t::SingleRecipientChoice::Mailbox(self.address()),
+        }
+    }
+}
+
+/// Everything the server holds.
+#[derive(Debug, Default)]
+pub struct Store {
+    /// Mailboxes.
+    pub mailboxes: Vec<Mailbox>,
+    counter: u64,
+}
+
+impl Store {
+    /// The organisation's initial state.
+    pub fn new(org: &Org) -> Result<Store, String> {
+        let mut store = Store::default();
+        for (i, m) in org.mailboxes.iter().enumerate() {
+            let smtp = m.smtp.to_ascii_lowercase();
+            let mut folders = HashMap::new();
+            for f in FOLDERS {
+                let id = store.new_id("F", i);
+                folders.insert(
+                    *f,
+                    Folder {
+                        id,
+                        version: 1,
+                        items: Vec::new(),
+                        permissions: None,
+                        calendar_permissions: None,
+                    },
+                );
+            }
+            store.mailboxes.push(Mailbox {
+                upn: m
+                    .upn
+                    .clone()
+                    .unwrap_or_else(|| smtp.clone())
+                    .to_ascii_lowercase(),
+                sid: m.sid.clone().unwrap_or_else(|| {
+                    format!("S-1-5-21-1111111111-2222222222-3333333333-{}", 1000 + i)
+                }),
+                name: m
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| smtp.split('@').next().unwrap_or("").to_owned()),
+                smtp,
+                folders,
+                delegates: Vec::new(),
+                deliver: t::DeliverMeetingRequests::DelegatesAndSendInformationToMe,
+            });
+        }
+        for d in &org.delegates {
+            let p = store
+                .find_smtp(&d.principal)
+                .ok_or_else(|| format!("delegate: unknown principal {}", d.principal))?;
+            store
+                .find_smtp(&d.delegate)
+                .ok_or_else(|| format!("delegate: unknown delegate {}", d.delegate))?;
+            let mut levels = HashMap::new();
+            let pairs = [
+                (t::DistinguishedFolderIdName::Calendar, &d.calendar),
+                (t::DistinguishedFolderIdName::Tasks, &d.tasks),
+                (t::DistinguishedFolderIdName::Inbox, &d.inbox),
+                (t::DistinguishedFolderIdName::Contacts, &d.contacts),
+                (t::DistinguishedFolderIdName::Notes, &d.notes),
+                (t::DistinguishedFolderIdName::Journal, &d.journal),
+            ];
+            for (f, l) in pairs {
+                if let Some(l) = l {
+                    let level =
+                        Level::parse(l).ok_or_else(|| format!("delegate: bad level {l}"))?;
+                    levels.insert(f, level);
+                }
+            }
+            store.mailboxes[p].delegates.push(DelegateEntry {
+                smtp: d.delegate.to_ascii_lowercase(),
+                levels,
+                view_private_items: d.view_private_items,
+                receive_copies: d.receive_copies,
+            });
+        }
+        Ok(store)
+    }
+
+    /// A new opaque id.
+    pub fn new_id(&mut self, kind: &str, mailbox: usize) -> String {
+        self.counter += 1;
+        STANDARD.encode(format!("{kind}:{mailbox}:{:08}", self.counter))
+    }
+
+    /// A mailbox by SMTP address (case-insensitive).
+    pub fn find_smtp(&self, smtp: &str) -> Option<usize> {
+        self.mailboxes
+            .iter()
+            .position(|m| m.smtp.eq_ignore_ascii_case(smtp.trim()))
+    }
+
+    /// Where an item lives: (mailbox, folder, index).
+    pub fn locate(&self, id: &str) -> Option<(usize, t::DistinguishedFolderIdName, usize)> {
+        for (mi, m) in self.mailboxes.iter().enumerate() {
+            for (name, f) in &m.folders {
+                if let Some(i) = f.items.iter().position(|s| s.id == id) {
+                    return Some((mi, *name, i));
+                }
+            }
+        }
+        None
+    }
+
+    /// Where a folder lives, by id.
+    pub fn locate_folder(&self, id: &str) -> Option<(usize, t::DistinguishedFolderIdName)> {
+        for (mi, m) in self.mailboxes.iter().enumerate() {
+            for (name, f) in &m.folders {
+                if f.id == id {
+                    return Some((mi, *name));
+                }
+            }
+        }
+        None
+    }
+}
