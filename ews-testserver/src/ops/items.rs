@@ -136,7 +136,10 @@ pub(crate) fn create(
             Ok(ids) => ok!(ItemInfoResponseMessage {
                 items: Some(t::ArrayOfRealItems { content: ids })
             }),
-            Err((code, text)) => fail!(ItemInfoResponseMessage, code, text),
+            Err((code, text)) => m::ItemInfoResponseMessage {
+                items: Some(Default::default()),
+                ..fail!(ItemInfoResponseMessage, code, text)
+            },
         }));
     }
     Ok(m::CreateItemResponse {
@@ -402,7 +405,10 @@ pub(crate) fn get(
                     content: vec![item]
                 })
             }),
-            Err((code, text)) => fail!(ItemInfoResponseMessage, code, text),
+            Err((code, text)) => m::ItemInfoResponseMessage {
+                items: Some(Default::default()),
+                ..fail!(ItemInfoResponseMessage, code, text)
+            },
         }));
     }
     Ok(m::GetItemResponse {
@@ -621,7 +627,10 @@ pub(crate) fn update(
                 }),
                 conflict_results: Some(t::ConflictResults { count: 0 })
             }),
-            Err((code, text)) => fail!(UpdateItemResponseMessage, code, text),
+            Err((code, text)) => m::UpdateItemResponseMessage {
+                items: Some(Default::default()),
+                ..fail!(UpdateItemResponseMessage, code, text)
+            },
         }));
     }
     Ok(m::UpdateItemResponse {

@@ -1,0 +1,535 @@
+//! The client's helpers against the local EWS server (ews-testserver), with outcomes checked
+//! by reading the mailboxes back. Every response the server sends here is validated against
+//! messages.xsd.
+
+mod support;
+
+use std::time::Duration;
+
+use ews_client::bulk::BulkOptions;
+use ews_client::{
+    Client, ConnectingSid, Credentials, Delegate, DelegationProblem, ErrorKind, PermissionLevel,
+    RetryPolicy,
+};
+use ews_testserver::store::Item;
+use ews_testserver::{Org, TestServer};
+use ews_types::m::ResponseCode;
+use ews_types::{m, t};
+use support::{appointment, validate_request};
+
+const ORG: &str = r#"
+[[mailbox]]
+smtp = "boss@contoso.com"
+name = "Pat Boss"
+password = "boss-pw"
+[[mailbox]]
+smtp = "assistant@contoso.com"
+name = "Sam Assistant"
+password = "assistant-pw"
+[[mailbox]]
+smtp = "temp@contoso.com"
+password = "temp-pw"
+[[mailbox]]
+smtp = "cfo@contoso.com"
+[[mailbox]]
+smtp = "a0@contoso.com"
+upn = "a0@corp.contoso.com"
+sid = "S-1-5-21-1-2-3-5000"
+[[mailbox]]
+smtp = "a1@contoso.com"
+[[mailbox]]
+smtp = "a2@contoso.com"
+[[mailbox]]
+smtp = "a3@contoso.com"
+[[mailbox]]
+smtp = "outsider@contoso.com"
+
+[[account]]
+user = "svc-booking"
+password = "svc-pw"
+impersonation = true
+scope = ["a0@contoso.com", "a1@contoso.com", "a2@contoso.com", "a3@contoso.com"]
+
+[[delegate]]
+principal = "boss@contoso.com"
+delegate = "assistant@contoso.com"
+calendar = "Editor"
+inbox = "Reviewer"
+receive_copies = true
+
+[[delegate]]
+principal = "boss@contoso.com"
+delegate = "temp@contoso.com"
+calendar = "Reviewer"
+"#;
+
+async fn server() -> TestServer {
+    TestServer::start(Org::from_toml(ORG).unwrap())
+        .await
+        .unwrap()
+}
+
+fn login(server: &TestServer, user: &str, password: &str) -> Client {
+    Client::builder(server.url())
+        .credentials(Credentials::basic(user, password))
+        .retry(
+            RetryPolicy::default()
+                .floor(Duration::from_millis(10))
+                .base(Duration::from_millis(10)),
+        )
+        .build()
+        .unwrap()
+}
+
+/// Items of one folder, read from the server's store.
+fn folder(server: &TestServer, mailbox: &str, f: t::DistinguishedFolderIdName) -> Vec<Item> {
+    server.with_store(|s| {
+        let i = s.find_smtp(mailbox).unwrap();
+        s.mailboxes[i].folders[&f]
+            .items
+            .iter()
+            .map(|x| x.item.clone())
+            .collect()
+    })
+}
+
+fn address(r: &Option<t::SingleRecipient>) -> Option<String> {
+    r.as_ref().and_then(|r| match &r.content {
+        t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
+    })
+}
+
+/// Every 200 response validates against messages.xsd.
+fn check_responses(server: &TestServer) {
+    let exchanges = server.control().exchanges();
+    assert!(!exchanges.is_empty());
+    for e in exchanges.iter().filter(|e| e.status == 200) {
+        validate_request(&e.response);
+    }
+}
+
+#[tokio::test]
+async fn appointments_by_impersonation_with_one_mailbox_out_of_scope() {
+    let server = server().await;
+    let svc = login(&server, "svc-booking", "svc-pw");
+    let boxes: Vec<String> = ["a0", "a1", "a2", "a3", "outsider"]
+        .iter()
+        .map(|b| format!("{b}@contoso.com"))
+        .collect();
+    let results = svc
+        .create_appointments(
+            &boxes,
+            |m| appointment(&format!("Tennis for {m}"), &["cfo@contoso.com"]),
+            BulkOptions::default(),
+        )
+        .await;
+    for (b, r) in boxes.iter().zip(&results) {
+        if b.starts_with("outsider") {
+            let e = r.as_ref().unwrap_err();
+            assert_eq!(
+                e.response_code(),
+                Some(&ResponseCode::ErrorImpersonateUserDenied)
+            );
+            assert!(folder(&server, b, t::DistinguishedFolderIdName::Calendar).is_empty());
+        } else {
+            let id = r.as_ref().unwrap();
+            let cal = folder(&server, b, t::DistinguishedFolderIdName::Calendar);
+            assert_eq!(cal.len(), 1, "{b}: exactly one appointment");
+            let Item::Calendar(c) = &cal[0] else { panic!() };
+            assert_eq!(
+                c.subject.as_deref(),
+                Some(format!("Tennis for {b}").as_str())
+            );
+            assert_eq!(address(&c.organizer).as_deref(), Some(b.as_str()));
+            assert!(!id.id.is_empty());
+        }
+    }
+    // The attendee got four meeting requests, each sent as the mailbox owner ("send as").
+    let inbox = folder(
+        &server,
+        "cfo@contoso.com",
+        t::DistinguishedFolderIdName::Inbox,
+    );
+    assert_eq!(inbox.len(), 4);
+    for item in &inbox {
+        let Item::MeetingRequest(r) = item else {
+            panic!("a meeting request")
+        };
+        assert_eq!(address(&r.from), address(&r.sender));
+    }
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn a_delegate_creates_a_meeting_on_behalf_of_the_principal() {
+    let server = server().await;
+    let assistant = login(&server, "assistant@contoso.com", "assistant-pw");
+    let boss = assistant.mailbox("boss@contoso.com").unwrap();
+    let id = boss
+        .create_meeting(appointment("Budget review", &["cfo@contoso.com"]))
+        .await
+        .unwrap();
+    let cal = folder(
+        &server,
+        "boss@contoso.com",
+        t::DistinguishedFolderIdName::Calendar,
+    );
+    assert_eq!(cal.len(), 1);
+    assert!(
+        folder(
+            &server,
+            "assistant@contoso.com",
+            t::DistinguishedFolderIdName::Calendar
+        )
+        .is_empty(),
+        "not in the delegate's own calendar"
+    );
+    let inbox = folder(
+        &server,
+        "cfo@contoso.com",
+        t::DistinguishedFolderIdName::Inbox,
+    );
+    let Item::MeetingRequest(r) = &inbox[0] else {
+        panic!()
+    };
+    assert_eq!(
+        address(&r.from).as_deref(),
+        Some("boss@contoso.com"),
+        "From: the principal"
+    );
+    assert_eq!(
+        address(&r.sender).as_deref(),
+        Some("assistant@contoso.com"),
+        "Sender: the delegate (on behalf of)"
+    );
+    assert_eq!(address(&r.organizer).as_deref(), Some("boss@contoso.com"));
+    assert_eq!(
+        folder(
+            &server,
+            "boss@contoso.com",
+            t::DistinguishedFolderIdName::Sentitems
+        )
+        .len(),
+        1,
+        "copy saved"
+    );
+
+    // The delegate reads the calendar back and finds the meeting by its id.
+    let from = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let items = boss
+        .calendar_view(from, from + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].item_id.as_ref().unwrap().id, id.id);
+
+    // A Reviewer may read but not create.
+    let temp = login(&server, "temp@contoso.com", "temp-pw");
+    let e = temp
+        .mailbox("boss@contoso.com")
+        .unwrap()
+        .create_meeting(appointment("x", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.problem, Some(DelegationProblem::AccessDenied), "{e}");
+    assert_eq!(
+        temp.mailbox("boss@contoso.com")
+            .unwrap()
+            .calendar_view(from, from + chrono::Duration::days(1))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Someone with no rights at all.
+    let cfo_less = login(&server, "svc-booking", "svc-pw");
+    let e = cfo_less
+        .mailbox("boss@contoso.com")
+        .unwrap()
+        .create_meeting(appointment("x", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.problem,
+        Some(DelegationProblem::MissingEmailAddress),
+        "{e}"
+    );
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn delegates_are_managed_and_listed() {
+    let server = server().await;
+    let boss_login = login(&server, "boss@contoso.com", "boss-pw");
+    let boss = boss_login.mailbox("boss@contoso.com").unwrap();
+    let list = boss.get_delegates(true).await.unwrap();
+    let addrs: Vec<_> = list
+        .delegates
+        .iter()
+        .map(|d| d.as_ref().unwrap().address.clone())
+        .collect();
+    assert_eq!(addrs, ["assistant@contoso.com", "temp@contoso.com"]);
+    assert_eq!(
+        list.delegates[0].as_ref().unwrap().levels.calendar,
+        Some(PermissionLevel::Editor)
+    );
+
+    let r = boss
+        .add_delegates(
+            &[
+                Delegate::new("cfo@contoso.com").calendar(PermissionLevel::Author),
+                Delegate::new("ghost@contoso.com"),
+            ],
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(r[0].is_ok());
+    assert_eq!(
+        DelegationProblem::of(r[1].as_ref().unwrap_err()),
+        Some(DelegationProblem::DelegateNoUser)
+    );
+    let r = boss
+        .update_delegates(
+            &[Delegate::new("temp@contoso.com").calendar(PermissionLevel::Author)],
+            Some(t::DeliverMeetingRequests::DelegatesOnly),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r[0].as_ref().unwrap().levels.calendar,
+        Some(PermissionLevel::Author)
+    );
+    let r = boss
+        .remove_delegates(&["cfo@contoso.com", "nobody@contoso.com"])
+        .await
+        .unwrap();
+    assert!(r[0].is_ok() && r[1].is_err());
+    let list = boss.get_delegates(true).await.unwrap();
+    assert_eq!(list.delegates.len(), 2);
+    assert_eq!(
+        list.deliver_meeting_requests,
+        Some(t::DeliverMeetingRequests::DelegatesOnly)
+    );
+    // Only the owner manages delegates.
+    let assistant = login(&server, "assistant@contoso.com", "assistant-pw");
+    let e = assistant
+        .mailbox("boss@contoso.com")
+        .unwrap()
+        .get_delegates(false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.response_code(), Some(&ResponseCode::ErrorAccessDenied));
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn folder_permissions_grant_access() {
+    let server = server().await;
+    let boss = login(&server, "boss@contoso.com", "boss-pw");
+    let assistant = login(&server, "assistant@contoso.com", "assistant-pw");
+    // The assistant has no rights on the boss's Deleted Items.
+    let find = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let mb = c.mailbox("boss@contoso.com").unwrap();
+            mb.send(&m::FindItem {
+                traversal: t::ItemQueryTraversal::Shallow,
+                item_shape: t::ItemResponseShape {
+                    base_shape: t::DefaultShapeNames::IdOnly,
+                    ..Default::default()
+                },
+                parent_folder_ids: mb.folder_ids(t::DistinguishedFolderIdName::Deleteditems),
+                ..Default::default()
+            })
+            .await
+        }
+    };
+    let e = find(&assistant).await.unwrap_err();
+    assert_eq!(e.response_code(), Some(&ResponseCode::ErrorAccessDenied));
+    let own = boss.mailbox("boss@contoso.com").unwrap();
+    let mut p = own
+        .folder_permissions(t::DistinguishedFolderIdName::Deleteditems)
+        .await
+        .unwrap();
+    p.set
+        .set(
+            "assistant@contoso.com",
+            t::Permission {
+                permission_level: t::PermissionLevel::Reviewer,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    own.set_folder_permissions(&p).await.unwrap();
+    find(&assistant).await.expect("Reviewer may read");
+    // Writing back with the old change key is refused.
+    let e = own.set_folder_permissions(&p).await.unwrap_err();
+    assert_eq!(
+        e.response_code(),
+        Some(&ResponseCode::ErrorIrresolvableConflict)
+    );
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn stale_change_keys_are_refused() {
+    let server = server().await;
+    let boss = login(&server, "boss@contoso.com", "boss-pw");
+    let created = boss
+        .send_batch(
+            &m::CreateItem {
+                send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
+                items: t::NonEmptyArrayOfAllItems {
+                    content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(appointment(
+                        "v1",
+                        &[],
+                    ))],
+                },
+                ..Default::default()
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let m::ArrayOfResponseMessagesChoice::CreateItemResponseMessage(info) =
+        created.into_iter().next().unwrap().unwrap()
+    else {
+        panic!()
+    };
+    let id = ews_client::item_id(&info.items.unwrap().content[0])
+        .cloned()
+        .unwrap();
+    let update = |id: t::ItemId, subject: &str| m::UpdateItem {
+        conflict_resolution: t::ConflictResolution::AutoResolve,
+        send_meeting_invitations_or_cancellations: Some(t::CalendarItemUpdateOperation::SendToNone),
+        item_changes: t::NonEmptyArrayOfItemChanges {
+            item_change: vec![t::ItemChange {
+                content: t::ItemChangeChoice::ItemId(id),
+                updates: t::NonEmptyArrayOfItemChangeDescriptions {
+                    content: vec![
+                        t::NonEmptyArrayOfItemChangeDescriptionsChoice::SetItemField(
+                            t::SetItemField {
+                                path: t::Path::FieldURI(t::PathToUnindexedField {
+                                    field_uri: t::UnindexedFieldURI::ItemSubject,
+                                }),
+                                content: t::SetItemFieldChoice::CalendarItem(t::CalendarItem {
+                                    subject: Some(subject.into()),
+                                    ..Default::default()
+                                }),
+                            },
+                        ),
+                    ],
+                },
+                ..Default::default()
+            }],
+        },
+        ..Default::default()
+    };
+    boss.send(&update(id.clone(), "v2")).await.unwrap();
+    let e = boss.send(&update(id.clone(), "v3")).await.unwrap_err();
+    assert_eq!(
+        e.response_code(),
+        Some(&ResponseCode::ErrorIrresolvableConflict)
+    );
+    let cal = folder(
+        &server,
+        "boss@contoso.com",
+        t::DistinguishedFolderIdName::Calendar,
+    );
+    let Item::Calendar(c) = &cal[0] else { panic!() };
+    assert_eq!(c.subject.as_deref(), Some("v2"));
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn throttling_and_connection_limits_mid_run_lose_nothing() {
+    let server = server().await;
+    server.control().set_latency(Duration::from_millis(20));
+    server.control().throttle_next(3, Duration::from_millis(50));
+    server.control().set_concurrency_limit(1);
+    let svc = login(&server, "svc-booking", "svc-pw");
+    let boxes: Vec<String> = (0..4).map(|i| format!("a{i}@contoso.com")).collect();
+    let results = svc
+        .create_appointments(
+            &boxes,
+            |_| appointment("Standup", &[]),
+            BulkOptions::default().concurrency(4),
+        )
+        .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    for b in &boxes {
+        assert_eq!(
+            folder(&server, b, t::DistinguishedFolderIdName::Calendar).len(),
+            1,
+            "{b}: once"
+        );
+    }
+    let busy = server
+        .control()
+        .exchanges()
+        .iter()
+        .filter(|e| e.response.contains("ErrorServerBusy"))
+        .count();
+    assert_eq!(busy, 3);
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn bad_requests_get_faults_that_say_why() {
+    let server = server().await;
+    let http = reqwest_post(&server, "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\n<m:GetItem xmlns:m=\"http://schemas.microsoft.com/exchange/services/2006/messages\"><m:ItemShape/></m:GetItem></s:Body></s:Envelope>").await;
+    assert!(
+        http.contains("ErrorSchemaValidation") && http.contains(r#"Name="LineNumber">2<"#),
+        "{http}"
+    );
+    let c = login(&server, "boss@contoso.com", "boss-pw");
+    let e = c.send(&m::GetServerTimeZones::default()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Fault);
+    assert!(e.to_string().contains("GetServerTimeZones"), "{e}");
+    let bad = login(&server, "boss@contoso.com", "wrong");
+    assert_eq!(
+        bad.send(&m::GetServerTimeZones::default())
+            .await
+            .unwrap_err()
+            .status(),
+        Some(401)
+    );
+    let svc = login(&server, "svc-booking", "svc-pw");
+    let e = svc
+        .impersonate(ConnectingSid::smtp("nobody@contoso.com"))
+        .unwrap()
+        .send(&support::get_item(1))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.response_code(),
+        Some(&ResponseCode::ErrorNonExistentMailbox)
+    );
+    let by_sid = svc
+        .impersonate_anchored(ConnectingSid::sid("S-1-5-21-1-2-3-5000"), "a0@contoso.com")
+        .unwrap()
+        .send(&m::ResolveNames {
+            unresolved_entry: "cfo".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_sid.response_messages.content.len(), 1);
+}
+
+/// Posts a raw body with Basic credentials; returns the response text.
+async fn reqwest_post(server: &TestServer, body: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let req = format!(
+        "POST /EWS/Exchange.asmx HTTP/1.1\r\nhost: x\r\nauthorization: Basic Ym9zc0Bjb250b3NvLmNvbTpib3NzLXB3\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
