@@ -33,7 +33,20 @@ fn xml(status: StatusCode, body: String) -> Response {
     r
 }
 
-async fn schema_file(AxState(state): AxState<Arc<State>>, Path(file): Path<String>) -> Response {
+async fn schema_file(
+    AxState(state): AxState<Arc<State>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    // Exchange serves its schema to signed-in users only.
+    if authenticate(&state, &headers).is_none() {
+        let mut r = (StatusCode::UNAUTHORIZED, "401 Unauthorized").into_response();
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"ews-testserver\""),
+        );
+        return r;
+    }
     let name = match file.to_ascii_lowercase().as_str() {
         "services.wsdl" => "services.wsdl",
         "messages.xsd" => "messages.xsd",
