@@ -35,7 +35,10 @@ fn main() {
     let rounds = arg("--rounds", 3);
     let latency = Duration::from_millis(20);
     let concurrency = 10;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let mailboxes: Vec<String> = (0..n).map(|i| format!("user{i:04}@contoso.com")).collect();
         let ideal = latency * (n as u32) / (concurrency as u32);

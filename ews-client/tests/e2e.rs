@@ -533,3 +533,100 @@ async fn reqwest_post(server: &TestServer, body: &str) -> String {
     s.read_to_string(&mut out).await.unwrap();
     out
 }
+
+#[tokio::test]
+async fn unavailable_bursts_and_missing_anchors() {
+    let server = server().await;
+    // A burst of 503s: the client backs off and gets through.
+    server.control().unavailable_next(2);
+    let boss = login(&server, "boss@contoso.com", "boss-pw");
+    boss.send(&m::ResolveNames {
+        unresolved_entry: "cfo".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let statuses: Vec<u16> = server
+        .control()
+        .exchanges()
+        .iter()
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(statuses, [503, 503, 200]);
+    // Impersonated requests without X-AnchorMailbox can be refused; the client always sends it.
+    server.control().set_require_anchor(true);
+    let svc = login(&server, "svc-booking", "svc-pw");
+    svc.impersonate(ConnectingSid::smtp("a0@contoso.com"))
+        .unwrap()
+        .send(&m::ResolveNames {
+            unresolved_entry: "boss".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("the client anchors impersonated requests");
+    let raw = reqwest_post_as(&server, "c3ZjLWJvb2tpbmc6c3ZjLXB3", r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><s:Header><t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>a0@contoso.com</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation></s:Header><s:Body><m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>boss</m:UnresolvedEntry></m:ResolveNames></s:Body></s:Envelope>"#).await;
+    assert!(
+        raw.contains("ErrorImpersonationFailed") && raw.contains("X-AnchorMailbox"),
+        "{raw}"
+    );
+    check_responses(&server);
+}
+
+async fn reqwest_post_as(server: &TestServer, basic: &str, body: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let req = format!(
+        "POST /EWS/Exchange.asmx HTTP/1.1\r\nhost: x\r\nauthorization: Basic {basic}\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+#[tokio::test]
+async fn private_items_are_hidden_unless_the_delegate_may_view_them() {
+    let server = server().await;
+    let boss = login(&server, "boss@contoso.com", "boss-pw");
+    let mut private = appointment("Doctor", &[]);
+    private.sensitivity = Some(t::SensitivityChoices::Private);
+    for item in [private, appointment("Team sync", &[])] {
+        boss.send(&m::CreateItem {
+            send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
+            items: t::NonEmptyArrayOfAllItems {
+                content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item)],
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    let assistant = login(&server, "assistant@contoso.com", "assistant-pw");
+    let view = |c: Client| async move {
+        let from = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        c.mailbox("boss@contoso.com")
+            .unwrap()
+            .calendar_view(from, from + chrono::Duration::days(1))
+            .await
+            .unwrap()
+    };
+    let seen = view(assistant.clone()).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].subject.as_deref(), Some("Team sync"));
+    let mut d = Delegate::new("assistant@contoso.com");
+    d.view_private_items = Some(true);
+    boss.mailbox("boss@contoso.com")
+        .unwrap()
+        .update_delegates(&[d], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        view(assistant).await.len(),
+        2,
+        "ViewPrivateItems shows the private appointment"
+    );
+    check_responses(&server);
+}
