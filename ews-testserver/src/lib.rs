@@ -19,7 +19,8 @@
 //! # }
 //! ```
 //!
-//! What it implements, and how faithfully, is listed in `ews-testserver/README.md`.
+//! What it implements, and how faithfully, is listed in its README.
+#![doc = include_str!("../README.md")]
 
 mod auth;
 pub mod config;
