@@ -3,7 +3,7 @@
 
 mod support;
 
-use ews_client::{Client, ClientCredentials, Credentials, ErrorKind, RetryPolicy};
+use ews_client::{Client, ClientCredentials, ConnectingSid, Credentials, ErrorKind, RetryPolicy};
 use support::*;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -74,6 +74,10 @@ async fn client_credentials_tokens_are_cached_until_near_expiry() {
         .credentials(Credentials::token_provider(provider))
         .build()
         .unwrap();
+    // App-only tokens go with impersonation.
+    let c = c
+        .impersonate(ConnectingSid::smtp("alice@contoso.com"))
+        .unwrap();
     for _ in 0..3 {
         c.send(&get_item(1)).await.unwrap();
     }
@@ -92,6 +96,9 @@ async fn client_credentials_tokens_are_cached_until_near_expiry() {
     let c = Client::builder(format!("{}/EWS/Exchange.asmx", ews.uri()))
         .credentials(Credentials::token_provider(provider))
         .build()
+        .unwrap();
+    let c = c
+        .impersonate(ConnectingSid::smtp("alice@contoso.com"))
         .unwrap();
     for _ in 0..3 {
         c.send(&get_item(1)).await.unwrap();
@@ -124,7 +131,12 @@ async fn token_endpoint_errors_are_auth_errors_without_the_secret() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let e = c.send(&get_item(1)).await.unwrap_err();
+    let e = c
+        .impersonate(ConnectingSid::smtp("alice@contoso.com"))
+        .unwrap()
+        .send(&get_item(1))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth);
     assert!(e.to_string().contains("invalid_client"), "{e}");
     for text in [e.to_string(), format!("{e:?}"), format!("{c:?}")] {

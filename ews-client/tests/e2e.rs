@@ -630,3 +630,201 @@ async fn private_items_are_hidden_unless_the_delegate_may_view_them() {
     );
     check_responses(&server);
 }
+
+fn subjects(r: m::FindItemResponse) -> Vec<String> {
+    let mut out = Vec::new();
+    for msg in r.response_messages.content {
+        let m::ArrayOfResponseMessagesChoice::FindItemResponseMessage(f) = msg else {
+            continue;
+        };
+        if let Some(t::FindItemParentChoice::Items(items)) = f.root_folder.map(|r| r.content) {
+            for i in items.content {
+                if let t::ArrayOfRealItemsChoice::CalendarItem(c) = i {
+                    out.push(c.subject.unwrap_or_default());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn restrictions_on_common_fields() {
+    let server = server().await;
+    let boss = login(&server, "boss@contoso.com", "boss-pw");
+    for (subject, start) in [
+        ("Budget review", "2026-12-01T09:00:00Z"),
+        ("budget follow-up", "2026-12-03T09:00:00Z"),
+        ("Lunch", "2026-12-02T12:00:00Z"),
+    ] {
+        let mut a = appointment(subject, &[]);
+        a.start = Some(ews_types::runtime::XmlValue::from_text(start).unwrap());
+        a.end = a.start;
+        boss.send(&m::CreateItem {
+            send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
+            items: t::NonEmptyArrayOfAllItems {
+                content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(a)],
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    let path = |f| t::Path::FieldURI(t::PathToUnindexedField { field_uri: f });
+    let find = |e: t::SearchExpression| m::FindItem {
+        traversal: t::ItemQueryTraversal::Shallow,
+        item_shape: t::ItemResponseShape {
+            base_shape: t::DefaultShapeNames::Default,
+            ..Default::default()
+        },
+        restriction: Some(t::Restriction {
+            search_expression: e,
+        }),
+        parent_folder_ids: t::NonEmptyArrayOfBaseFolderIds {
+            content: vec![
+                t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(
+                    t::DistinguishedFolderId {
+                        id: t::DistinguishedFolderIdName::Calendar,
+                        ..Default::default()
+                    },
+                ),
+            ],
+        },
+        ..Default::default()
+    };
+    let contains = t::SearchExpression::Contains(t::ContainsExpression {
+        containment_mode: Some(t::ContainmentMode::Substring),
+        containment_comparison: Some(t::ContainmentComparison::IgnoreCase),
+        path: path(t::UnindexedFieldURI::ItemSubject),
+        constant: t::ConstantValue {
+            value: "budget".into(),
+        },
+    });
+    assert_eq!(
+        subjects(boss.send(&find(contains.clone())).await.unwrap()),
+        ["Budget review", "budget follow-up"]
+    );
+    let after = t::SearchExpression::IsGreaterThan(t::IsGreaterThan {
+        path: path(t::UnindexedFieldURI::CalendarStart),
+        field_uri_or_constant: t::FieldURIOrConstant {
+            content: t::FieldURIOrConstantChoice::Constant(t::ConstantValue {
+                value: "2026-12-02T00:00:00Z".into(),
+            }),
+        },
+    });
+    let both = t::SearchExpression::And(t::And {
+        search_expression: vec![contains, after],
+    });
+    assert_eq!(
+        subjects(boss.send(&find(both)).await.unwrap()),
+        ["budget follow-up"]
+    );
+    let e = boss
+        .send(&find(t::SearchExpression::Exists(t::Exists {
+            path: path(t::UnindexedFieldURI::ItemCategories),
+        })))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.response_code(),
+        Some(&ResponseCode::ErrorUnsupportedPathForQuery)
+    );
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn a_delegate_sends_a_draft_on_behalf_of_the_principal() {
+    let server = server().await;
+    // Grant the assistant Editor on the boss's Drafts folder through its permission set.
+    let boss = login(&server, "boss@contoso.com", "boss-pw");
+    let own = boss.mailbox("boss@contoso.com").unwrap();
+    let mut p = own
+        .folder_permissions(t::DistinguishedFolderIdName::Drafts)
+        .await
+        .unwrap();
+    p.set
+        .set(
+            "assistant@contoso.com",
+            t::Permission {
+                permission_level: t::PermissionLevel::Editor,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    own.set_folder_permissions(&p).await.unwrap();
+    let assistant = login(&server, "assistant@contoso.com", "assistant-pw");
+    let mb = assistant.mailbox("boss@contoso.com").unwrap();
+    let draft = t::Message {
+        subject: Some("Quarterly numbers".into()),
+        to_recipients: Some(t::ArrayOfRecipients {
+            content: vec![t::ArrayOfRecipientsChoice::Mailbox(t::EmailAddressType {
+                email_address: Some("cfo@contoso.com".into()),
+                ..Default::default()
+            })],
+        }),
+        ..Default::default()
+    };
+    let created = mb
+        .send_batch(
+            &m::CreateItem {
+                message_disposition: Some(t::MessageDisposition::SaveOnly),
+                saved_item_folder_id: Some(mb.target_folder(t::DistinguishedFolderIdName::Drafts)),
+                items: t::NonEmptyArrayOfAllItems {
+                    content: vec![t::NonEmptyArrayOfAllItemsChoice::Message(draft)],
+                },
+                ..Default::default()
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let m::ArrayOfResponseMessagesChoice::CreateItemResponseMessage(info) =
+        created.into_iter().next().unwrap().unwrap()
+    else {
+        panic!()
+    };
+    let id = ews_client::item_id(&info.items.unwrap().content[0])
+        .cloned()
+        .unwrap();
+    mb.send(&m::SendItem {
+        save_item_to_folder: true,
+        item_ids: t::NonEmptyArrayOfBaseItemIds {
+            content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id)],
+        },
+        saved_item_folder_id: None,
+    })
+    .await
+    .unwrap();
+    assert!(
+        folder(
+            &server,
+            "boss@contoso.com",
+            t::DistinguishedFolderIdName::Drafts
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        folder(
+            &server,
+            "boss@contoso.com",
+            t::DistinguishedFolderIdName::Sentitems
+        )
+        .len(),
+        1
+    );
+    let inbox = folder(
+        &server,
+        "cfo@contoso.com",
+        t::DistinguishedFolderIdName::Inbox,
+    );
+    let Item::Message(msg) = &inbox[0] else {
+        panic!()
+    };
+    assert_eq!(address(&msg.from).as_deref(), Some("boss@contoso.com"));
+    assert_eq!(
+        address(&msg.sender).as_deref(),
+        Some("assistant@contoso.com")
+    );
+    check_responses(&server);
+}

@@ -454,11 +454,18 @@ pub(crate) fn find(
                 return Err(denied());
             }
             let private_ok = sees_private(store, ctx, mbx);
-            let items: Vec<&Stored> = store.mailboxes[mbx].folders[&folder]
-                .items
-                .iter()
-                .filter(|s| private_ok || !s.private())
-                .collect();
+            let mut items = Vec::new();
+            for s in &store.mailboxes[mbx].folders[&folder].items {
+                let wanted = match &r.restriction {
+                    Some(restriction) => {
+                        super::restrict::matches(&restriction.search_expression, s)?
+                    }
+                    None => true,
+                };
+                if wanted && (private_ok || !s.private()) {
+                    items.push(s);
+                }
+            }
             Ok(view(items, &r.content, id_only))
         });
         out.push(Choice::FindItemResponseMessage(match result {
@@ -749,4 +756,97 @@ fn body_mut(item: &mut Item) -> &mut Option<t::Body> {
         Item::Message(m) => &mut m.body,
         Item::MeetingRequest(r) => &mut r.body,
     }
+}
+
+pub(crate) fn send(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::SendItem,
+) -> Result<m::SendItemResponse, Fault> {
+    let mut out = Vec::new();
+    for id in item_ids(&r.item_ids) {
+        let result = (|| {
+            let id = id.ok_or((
+                Code::ErrorInvalidOperation,
+                "Only ItemId is supported.".into(),
+            ))?;
+            let (mbx, folder, i) = store.locate(&id.id).ok_or_else(not_found)?;
+            if level(store, ctx, mbx, folder) < Level::Author {
+                return Err(denied());
+            }
+            let acting = ctx.acting.ok_or((
+                Code::ErrorMissingEmailAddress,
+                "The account has no mailbox.".into(),
+            ))?;
+            let stored = &store.mailboxes[mbx].folders[&folder].items[i];
+            if let Some(ck) = &id.change_key
+                && *ck != stored.change_key()
+            {
+                return Err((
+                    Code::ErrorIrresolvableConflict,
+                    "The change key does not match the current change key for the item.".into(),
+                ));
+            }
+            let Item::Message(msg) = &stored.item else {
+                return Err((
+                    Code::ErrorInvalidItemForOperationSendItem,
+                    "Only messages can be sent with SendItem.".into(),
+                ));
+            };
+            let mut msg = (**msg).clone();
+            // From is the mailbox the draft belongs to; Sender is whoever acts.
+            msg.from = Some(store.mailboxes[mbx].recipient());
+            msg.sender = Some(store.mailboxes[acting].recipient());
+            msg.date_time_sent = Some(now());
+            msg.date_time_received = Some(now());
+            let mut to = recipients(&msg.to_recipients);
+            to.extend(recipients(&msg.cc_recipients));
+            to.extend(recipients(&msg.bcc_recipients));
+            if to.is_empty() {
+                return Err((
+                    Code::ErrorInvalidRecipients,
+                    "At least one recipient isn't valid.".into(),
+                ));
+            }
+            let acting_smtp = store.mailboxes[acting].smtp.clone();
+            for a in to {
+                if let Some(rcpt) = store.find_smtp(&a) {
+                    put(
+                        store,
+                        rcpt,
+                        t::DistinguishedFolderIdName::Inbox,
+                        &acting_smtp,
+                        Item::Message(Box::new(msg.clone())),
+                    );
+                }
+            }
+            store.mailboxes[mbx]
+                .folders
+                .get_mut(&folder)
+                .expect("folder")
+                .items
+                .remove(i);
+            if r.save_item_to_folder {
+                let (to_mbx, to_folder) = match &r.saved_item_folder_id {
+                    Some(f) => target(store, ctx, &f.content)?,
+                    None => (mbx, t::DistinguishedFolderIdName::Sentitems),
+                };
+                put(
+                    store,
+                    to_mbx,
+                    to_folder,
+                    &acting_smtp,
+                    Item::Message(Box::new(msg)),
+                );
+            }
+            Ok(())
+        })();
+        out.push(Choice::SendItemResponseMessage(match result {
+            Ok(()) => ok!(ResponseMessage {}),
+            Err((code, text)) => fail!(ResponseMessage, code, text),
+        }));
+    }
+    Ok(m::SendItemResponse {
+        response_messages: messages(out),
+    })
 }

@@ -4,6 +4,7 @@ mod delegates;
 mod folders;
 mod items;
 mod names;
+mod restrict;
 
 use ews_types::{m, t};
 
@@ -104,6 +105,7 @@ pub(crate) fn dispatch(
         G::FindItem(r) => G::FindItemResponse(items::find(store, ctx, r)?),
         G::DeleteItem(r) => G::DeleteItemResponse(items::delete(store, ctx, r)?),
         G::UpdateItem(r) => G::UpdateItemResponse(items::update(store, ctx, r)?),
+        G::SendItem(r) => G::SendItemResponse(items::send(store, ctx, r)?),
         G::GetFolder(r) => G::GetFolderResponse(folders::get(store, ctx, r)?),
         G::UpdateFolder(r) => G::UpdateFolderResponse(folders::update(store, ctx, r)?),
         G::FindFolder(r) => G::FindFolderResponse(folders::find(store, ctx, r)?),
