@@ -828,3 +828,81 @@ async fn a_delegate_sends_a_draft_on_behalf_of_the_principal() {
     );
     check_responses(&server);
 }
+
+#[tokio::test]
+async fn meeting_requests_follow_deliver_meeting_requests() {
+    let server = server().await;
+    let svc = login(&server, "svc-booking", "svc-pw");
+    let invite = |subject: &'static str| {
+        let svc = svc.clone();
+        async move {
+            svc.create_appointments(
+                &["a0@contoso.com".to_owned()],
+                |_| appointment(subject, &["boss@contoso.com"]),
+                BulkOptions::default(),
+            )
+            .await
+            .remove(0)
+            .unwrap()
+        }
+    };
+    invite("First").await;
+    // Default (DelegatesAndSendInformationToMe): the boss and the assistant (who receives copies).
+    assert_eq!(
+        folder(
+            &server,
+            "boss@contoso.com",
+            t::DistinguishedFolderIdName::Inbox
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        folder(
+            &server,
+            "assistant@contoso.com",
+            t::DistinguishedFolderIdName::Inbox
+        )
+        .len(),
+        1
+    );
+    let cal = folder(
+        &server,
+        "boss@contoso.com",
+        t::DistinguishedFolderIdName::Calendar,
+    );
+    let Item::Calendar(tentative) = &cal[0] else {
+        panic!()
+    };
+    assert_eq!(
+        tentative.legacy_free_busy_status,
+        Some(t::LegacyFreeBusy::Tentative)
+    );
+    // DelegatesOnly: only the assistant.
+    let boss = login(&server, "boss@contoso.com", "boss-pw");
+    boss.mailbox("boss@contoso.com")
+        .unwrap()
+        .update_delegates(&[], Some(t::DeliverMeetingRequests::DelegatesOnly))
+        .await
+        .unwrap();
+    invite("Second").await;
+    assert_eq!(
+        folder(
+            &server,
+            "boss@contoso.com",
+            t::DistinguishedFolderIdName::Inbox
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        folder(
+            &server,
+            "assistant@contoso.com",
+            t::DistinguishedFolderIdName::Inbox
+        )
+        .len(),
+        2
+    );
+    check_responses(&server);
+}

@@ -89,10 +89,11 @@ fn present(store: &Store, d: &DelegateEntry, with_permissions: bool) -> t::Deleg
     }
 }
 
+/// The per-delegate messages; the schema wants `ResponseMessages` absent rather than empty.
 fn wrap(
     list: Vec<m::DelegateUserResponseMessage>,
 ) -> Option<m::ArrayOfDelegateUserResponseMessage> {
-    Some(m::ArrayOfDelegateUserResponseMessage {
+    (!list.is_empty()).then_some(m::ArrayOfDelegateUserResponseMessage {
         delegate_user_response_message_type: list,
     })
 }

@@ -93,6 +93,29 @@ fn recipients(list: &Option<t::ArrayOfRecipients>) -> Vec<String> {
         .collect()
 }
 
+/// Whose inboxes a meeting request for `mbx` lands in: the mailbox itself and/or its delegates
+/// that receive copies of meeting messages, per `DeliverMeetingRequests`.
+fn request_recipients(store: &Store, mbx: usize) -> Vec<usize> {
+    let m = &store.mailboxes[mbx];
+    let delegates: Vec<usize> = m
+        .delegates
+        .iter()
+        .filter(|d| d.receive_copies)
+        .filter_map(|d| store.find_smtp(&d.smtp))
+        .collect();
+    if delegates.is_empty() {
+        return vec![mbx];
+    }
+    match m.deliver {
+        t::DeliverMeetingRequests::DelegatesOnly => delegates,
+        t::DeliverMeetingRequests::NoForward => vec![mbx],
+        t::DeliverMeetingRequests::DelegatesAndMe
+        | t::DeliverMeetingRequests::DelegatesAndSendInformationToMe => {
+            std::iter::once(mbx).chain(delegates).collect()
+        }
+    }
+}
+
 /// Adds an item to a folder and returns its id.
 fn put(
     store: &mut Store,
@@ -214,13 +237,32 @@ fn create_one(
                     ..Default::default()
                 };
                 for a in attendee_addresses(&c) {
-                    if let Some(mbx) = store.find_smtp(&a) {
+                    let Some(mbx) = store.find_smtp(&a) else {
+                        continue;
+                    };
+                    // The attendee's calendar gets a tentative copy, and the request goes where
+                    // the attendee's DeliverMeetingRequests setting sends it.
+                    let tentative = t::CalendarItem {
+                        item_id: None,
+                        legacy_free_busy_status: Some(t::LegacyFreeBusy::Tentative),
+                        ..c.clone()
+                    };
+                    let copy = put(
+                        store,
+                        mbx,
+                        t::DistinguishedFolderIdName::Calendar,
+                        &acting_smtp,
+                        Item::Calendar(Box::new(tentative)),
+                    );
+                    let mut req = request.clone();
+                    req.associated_calendar_item_id = Some(copy);
+                    for rcpt in request_recipients(store, mbx) {
                         put(
                             store,
-                            mbx,
+                            rcpt,
                             t::DistinguishedFolderIdName::Inbox,
                             &acting_smtp,
-                            Item::MeetingRequest(Box::new(request.clone())),
+                            Item::MeetingRequest(Box::new(req.clone())),
                         );
                     }
                 }
