@@ -906,3 +906,34 @@ async fn meeting_requests_follow_deliver_meeting_requests() {
     );
     check_responses(&server);
 }
+
+#[tokio::test]
+async fn misordered_and_unknown_elements_fail_schema_validation() {
+    let server = server().await;
+    let env = |body: &str| {
+        format!(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Body>{body}</s:Body></s:Envelope>"#
+        )
+    };
+    // ItemIds before ItemShape.
+    let misordered = env(
+        "<m:GetItem>\n<m:ItemIds><t:ItemId Id=\"x\"/></m:ItemIds>\n<m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape></m:GetItem>",
+    );
+    let answer = reqwest_post(&server, &misordered).await;
+    assert!(answer.contains("ErrorSchemaValidation"), "{answer}");
+    assert!(answer.contains(r#"Name="LineNumber">2<"#), "{answer}");
+    let unknown = env(
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:Bogus/></m:ItemShape><m:ItemIds><t:ItemId Id=\"x\"/></m:ItemIds></m:GetItem>",
+    );
+    let answer = reqwest_post(&server, &unknown).await;
+    assert!(
+        answer.contains("ErrorSchemaValidation") && answer.contains("Bogus"),
+        "{answer}"
+    );
+    // A well-formed request in schema order passes.
+    let fine = env(
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id=\"x\"/></m:ItemIds></m:GetItem>",
+    );
+    let answer = reqwest_post(&server, &fine).await;
+    assert!(answer.contains("ErrorItemNotFound"), "{answer}");
+}
