@@ -937,3 +937,59 @@ async fn misordered_and_unknown_elements_fail_schema_validation() {
     let answer = reqwest_post(&server, &fine).await;
     assert!(answer.contains("ErrorItemNotFound"), "{answer}");
 }
+
+#[tokio::test]
+async fn deleting_a_meeting_sends_cancellations() {
+    let server = server().await;
+    let svc = login(&server, "svc-booking", "svc-pw");
+    let id = svc
+        .create_appointments(
+            &["a1@contoso.com".to_owned()],
+            |_| appointment("Offsite", &["cfo@contoso.com"]),
+            BulkOptions::default(),
+        )
+        .await
+        .remove(0)
+        .unwrap();
+    let a1 = svc
+        .impersonate(ConnectingSid::smtp("a1@contoso.com"))
+        .unwrap();
+    a1.send(&m::DeleteItem {
+        delete_type: t::Disposal::MoveToDeletedItems,
+        send_meeting_cancellations: Some(
+            t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy,
+        ),
+        item_ids: t::NonEmptyArrayOfBaseItemIds {
+            content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id)],
+        },
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(
+        folder(
+            &server,
+            "a1@contoso.com",
+            t::DistinguishedFolderIdName::Calendar
+        )
+        .is_empty()
+    );
+    let inbox = folder(
+        &server,
+        "cfo@contoso.com",
+        t::DistinguishedFolderIdName::Inbox,
+    );
+    assert!(
+        matches!(&inbox[1], Item::Cancellation(c) if c.subject.as_deref() == Some("Canceled: Offsite"))
+    );
+    let cal = folder(
+        &server,
+        "cfo@contoso.com",
+        t::DistinguishedFolderIdName::Calendar,
+    );
+    let Item::Calendar(copy) = &cal[0] else {
+        panic!()
+    };
+    assert_eq!(copy.is_cancelled, Some(true));
+    check_responses(&server);
+}

@@ -58,6 +58,8 @@ pub enum Item {
     Message(Box<t::Message>),
     /// A meeting request in an attendee's inbox.
     MeetingRequest(Box<t::MeetingRequestMessage>),
+    /// A meeting cancellation in an attendee's inbox.
+    Cancellation(Box<t::MeetingCancellationMessage>),
 }
 
 /// An item with its bookkeeping.
@@ -93,6 +95,7 @@ impl Stored {
             Item::Calendar(c) => &c.sensitivity,
             Item::Message(m) => &m.sensitivity,
             Item::MeetingRequest(m) => &m.sensitivity,
+            Item::Cancellation(m) => &m.sensitivity,
         };
         matches!(s, Some(t::SensitivityChoices::Private))
     }

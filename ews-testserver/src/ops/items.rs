@@ -95,7 +95,7 @@ fn recipients(list: &Option<t::ArrayOfRecipients>) -> Vec<String> {
 
 /// Whose inboxes a meeting request for `mbx` lands in: the mailbox itself and/or its delegates
 /// that receive copies of meeting messages, per `DeliverMeetingRequests`.
-fn request_recipients(store: &Store, mbx: usize) -> Vec<usize> {
+fn request_recipients(store: &Store, mbx: usize) -> Vec<(usize, bool)> {
     let m = &store.mailboxes[mbx];
     let delegates: Vec<usize> = m
         .delegates
@@ -103,15 +103,19 @@ fn request_recipients(store: &Store, mbx: usize) -> Vec<usize> {
         .filter(|d| d.receive_copies)
         .filter_map(|d| store.find_smtp(&d.smtp))
         .collect();
-    if delegates.is_empty() {
-        return vec![mbx];
+    let delegates = delegates.into_iter().map(|d| (d, false));
+    if m.delegates.iter().all(|d| !d.receive_copies) {
+        return vec![(mbx, false)];
     }
     match m.deliver {
-        t::DeliverMeetingRequests::DelegatesOnly => delegates,
-        t::DeliverMeetingRequests::NoForward => vec![mbx],
-        t::DeliverMeetingRequests::DelegatesAndMe
-        | t::DeliverMeetingRequests::DelegatesAndSendInformationToMe => {
-            std::iter::once(mbx).chain(delegates).collect()
+        t::DeliverMeetingRequests::DelegatesOnly => delegates.collect(),
+        t::DeliverMeetingRequests::NoForward => vec![(mbx, false)],
+        t::DeliverMeetingRequests::DelegatesAndMe => {
+            std::iter::once((mbx, false)).chain(delegates).collect()
+        }
+        // The principal gets an informational copy it cannot respond to.
+        t::DeliverMeetingRequests::DelegatesAndSendInformationToMe => {
+            std::iter::once((mbx, true)).chain(delegates).collect()
         }
     }
 }
@@ -256,13 +260,18 @@ fn create_one(
                     );
                     let mut req = request.clone();
                     req.associated_calendar_item_id = Some(copy);
-                    for rcpt in request_recipients(store, mbx) {
+                    for (rcpt, informational) in request_recipients(store, mbx) {
+                        let mut req = req.clone();
+                        if informational {
+                            req.meeting_request_type =
+                                Some(t::MeetingRequestType::PrincipalWantsCopy);
+                        }
                         put(
                             store,
                             rcpt,
                             t::DistinguishedFolderIdName::Inbox,
                             &acting_smtp,
-                            Item::MeetingRequest(Box::new(req.clone())),
+                            Item::MeetingRequest(Box::new(req)),
                         );
                     }
                 }
@@ -382,6 +391,18 @@ pub(crate) fn present(s: &Stored, id_only: bool) -> t::ArrayOfRealItemsChoice {
             t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage {
                 item_id: id,
                 ..Default::default()
+            })
+        }
+        (Item::Cancellation(_), true) => {
+            t::ArrayOfRealItemsChoice::MeetingCancellation(t::MeetingCancellationMessage {
+                item_id: id,
+                ..Default::default()
+            })
+        }
+        (Item::Cancellation(r), false) => {
+            t::ArrayOfRealItemsChoice::MeetingCancellation(t::MeetingCancellationMessage {
+                item_id: id,
+                ..(**r).clone()
             })
         }
         (Item::Calendar(c), false) => t::ArrayOfRealItemsChoice::CalendarItem(t::CalendarItem {
@@ -609,6 +630,9 @@ pub(crate) fn delete(
                 .expect("folder")
                 .items
                 .remove(i);
+            if let Item::Calendar(c) = &s.item {
+                cancel(store, ctx, mbx, c, r.send_meeting_cancellations);
+            }
             if r.delete_type == t::Disposal::MoveToDeletedItems
                 && folder != t::DistinguishedFolderIdName::Deleteditems
             {
@@ -789,6 +813,7 @@ fn subject_mut(item: &mut Item) -> &mut Option<String> {
         Item::Calendar(c) => &mut c.subject,
         Item::Message(m) => &mut m.subject,
         Item::MeetingRequest(r) => &mut r.subject,
+        Item::Cancellation(r) => &mut r.subject,
     }
 }
 
@@ -797,6 +822,7 @@ fn body_mut(item: &mut Item) -> &mut Option<t::Body> {
         Item::Calendar(c) => &mut c.body,
         Item::Message(m) => &mut m.body,
         Item::MeetingRequest(r) => &mut r.body,
+        Item::Cancellation(r) => &mut r.body,
     }
 }
 
@@ -890,5 +916,79 @@ pub(crate) fn send(
     }
     Ok(m::SendItemResponse {
         response_messages: messages(out),
+    })
+}
+
+/// The organizer deleted a meeting: with `SendToAll…`, each attendee gets a cancellation (where
+/// its `DeliverMeetingRequests` sends meeting messages) and its copy is marked cancelled.
+fn cancel(
+    store: &mut Store,
+    ctx: &Ctx,
+    owner: usize,
+    c: &t::CalendarItem,
+    how: Option<t::CalendarItemCreateOrDeleteOperation>,
+) {
+    use t::CalendarItemCreateOrDeleteOperation as Op;
+    let organizer = address_of(&c.organizer);
+    if !matches!(how, Some(Op::SendToAllAndSaveCopy | Op::SendOnlyToAll))
+        || organizer.as_deref() != Some(store.mailboxes[owner].smtp.as_str())
+    {
+        return;
+    }
+    let Some(acting) = ctx.acting else { return };
+    let acting_smtp = store.mailboxes[acting].smtp.clone();
+    let cancellation = t::MeetingCancellationMessage {
+        subject: c.subject.as_ref().map(|s| format!("Canceled: {s}")),
+        from: Some(store.mailboxes[owner].recipient()),
+        sender: Some(store.mailboxes[acting].recipient()),
+        start: c.start,
+        end: c.end,
+        location: c.location.clone(),
+        date_time_received: Some(now()),
+        date_time_sent: Some(now()),
+        ..Default::default()
+    };
+    for a in attendee_addresses(c) {
+        let Some(mbx) = store.find_smtp(&a) else {
+            continue;
+        };
+        if let Some(cal) = store.mailboxes[mbx]
+            .folders
+            .get_mut(&t::DistinguishedFolderIdName::Calendar)
+        {
+            for s in &mut cal.items {
+                if let Item::Calendar(copy) = &mut s.item
+                    && copy.uid.is_some()
+                    && copy.uid == c.uid
+                {
+                    copy.is_cancelled = Some(true);
+                    s.version += 1;
+                }
+            }
+        }
+        for (rcpt, _) in request_recipients(store, mbx) {
+            put(
+                store,
+                rcpt,
+                t::DistinguishedFolderIdName::Inbox,
+                &acting_smtp,
+                Item::Cancellation(Box::new(cancellation.clone())),
+            );
+        }
+    }
+    if how == Some(Op::SendToAllAndSaveCopy) {
+        put(
+            store,
+            owner,
+            t::DistinguishedFolderIdName::Sentitems,
+            &acting_smtp,
+            Item::Cancellation(Box::new(cancellation)),
+        );
+    }
+}
+
+fn address_of(r: &Option<t::SingleRecipient>) -> Option<String> {
+    r.as_ref().and_then(|r| match &r.content {
+        t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
     })
 }
