@@ -520,18 +520,10 @@ async fn bad_requests_get_faults_that_say_why() {
     assert_eq!(by_sid.response_messages.content.len(), 1);
 }
 
-/// Posts a raw body with Basic credentials; returns the response text.
+/// Posts a raw body as the boss; returns the response text.
 async fn reqwest_post(server: &TestServer, body: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-    let req = format!(
-        "POST /EWS/Exchange.asmx HTTP/1.1\r\nhost: x\r\nauthorization: Basic Ym9zc0Bjb250b3NvLmNvbTpib3NzLXB3\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out
+    // boss@contoso.com:boss-pw
+    reqwest_post_as(server, "Ym9zc0Bjb250b3NvLmNvbTpib3NzLXB3", body).await
 }
 
 #[tokio::test]
@@ -572,6 +564,7 @@ async fn unavailable_bursts_and_missing_anchors() {
     check_responses(&server);
 }
 
+/// Posts a raw body with the given Basic credentials (base64); returns the response text.
 async fn reqwest_post_as(server: &TestServer, basic: &str, body: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
