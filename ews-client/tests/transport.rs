@@ -205,25 +205,31 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
-#[tokio::test]
-async fn s28_gzip_is_decoded_and_bombs_hit_the_cap() {
-    let good = gzip(get_item_ok(1).as_bytes());
+/// A server answering every request with `body` as a gzip-encoded XML response.
+async fn serve_gzip(body: Vec<u8>) -> String {
     let (url, _) = raw_server(move |mut sock| {
-        let good = good.clone();
+        let body = body.clone();
         async move {
             let h = head(
                 "200 OK",
                 &[
                     ("content-type", "text/xml".into()),
                     ("content-encoding", "gzip".into()),
-                    ("content-length", good.len().to_string()),
+                    ("content-length", body.len().to_string()),
                 ],
             );
             let _ = sock.write_all(h.as_bytes()).await;
-            let _ = sock.write_all(&good).await;
+            let _ = sock.write_all(&body).await;
         }
     })
     .await;
+    url
+}
+
+#[tokio::test]
+async fn s28_gzip_is_decoded_and_bombs_hit_the_cap() {
+    let good = gzip(get_item_ok(1).as_bytes());
+    let url = serve_gzip(good).await;
     let c = Client::builder(url).build().unwrap();
     c.send(&get_item(1))
         .await
@@ -232,22 +238,7 @@ async fn s28_gzip_is_decoded_and_bombs_hit_the_cap() {
     // 64 MiB of spaces compress to about 64 KiB; the cap counts decompressed bytes.
     let bomb = gzip(&vec![b' '; 64 << 20]);
     assert!(bomb.len() < 200_000);
-    let (url, _) = raw_server(move |mut sock| {
-        let bomb = bomb.clone();
-        async move {
-            let h = head(
-                "200 OK",
-                &[
-                    ("content-type", "text/xml".into()),
-                    ("content-encoding", "gzip".into()),
-                    ("content-length", bomb.len().to_string()),
-                ],
-            );
-            let _ = sock.write_all(h.as_bytes()).await;
-            let _ = sock.write_all(&bomb).await;
-        }
-    })
-    .await;
+    let url = serve_gzip(bomb).await;
     let c = Client::builder(url)
         .max_response_bytes(1 << 20)
         .retry(RetryPolicy::none())

@@ -86,8 +86,11 @@ fn attendee_addresses(c: &t::CalendarItem) -> Vec<String> {
         .collect()
 }
 
-fn recipients(list: &Option<t::ArrayOfRecipients>) -> Vec<String> {
-    list.iter()
+/// The To, Cc and Bcc addresses of a message.
+fn all_recipients(msg: &t::Message) -> Vec<String> {
+    [&msg.to_recipients, &msg.cc_recipients, &msg.bcc_recipients]
+        .into_iter()
+        .flatten()
         .flat_map(|l| l.content.iter())
         .filter_map(|t::ArrayOfRecipientsChoice::Mailbox(m)| m.email_address.clone())
         .collect()
@@ -343,9 +346,7 @@ fn create_one(
             }
             msg.date_time_sent = Some(now());
             msg.date_time_received = Some(now());
-            let mut to = recipients(&msg.to_recipients);
-            to.extend(recipients(&msg.cc_recipients));
-            to.extend(recipients(&msg.bcc_recipients));
+            let to = all_recipients(&msg);
             for a in to {
                 if let Some(mbx) = store.find_smtp(&a) {
                     put(
@@ -867,9 +868,7 @@ pub(crate) fn send(
             msg.sender = Some(store.mailboxes[acting].recipient());
             msg.date_time_sent = Some(now());
             msg.date_time_received = Some(now());
-            let mut to = recipients(&msg.to_recipients);
-            to.extend(recipients(&msg.cc_recipients));
-            to.extend(recipients(&msg.bcc_recipients));
+            let to = all_recipients(&msg);
             if to.is_empty() {
                 return Err((
                     Code::ErrorInvalidRecipients,
