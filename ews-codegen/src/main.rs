@@ -91,6 +91,10 @@ fn main() -> ExitCode {
                 "aliases      {}",
                 count(|k| matches!(k, TypeKind::Alias(_)))
             );
+            println!(
+                "  with facets {}",
+                m.types.iter().filter(|t| t.facets.is_some()).count()
+            );
             println!("elements     {}", m.elements.len());
             println!("operations   {}", m.operations.len());
             println!("headers      {}", m.headers.len());

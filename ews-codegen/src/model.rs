@@ -76,6 +76,58 @@ pub struct TypeDef {
     pub doc: Vec<String>,
     /// What it is.
     pub kind: TypeKind,
+    /// Constraining facets of a simple type ([`TypeKind::Alias`]), checked by strict readers.
+    pub facets: Option<Facets>,
+}
+
+/// Constraining facets of a simple type, as the runtime's `Facets` checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    /// Fewest characters (`xs:minLength`, `xs:length`).
+    pub min_length: Option<usize>,
+    /// Most characters (`xs:maxLength`, `xs:length`).
+    pub max_length: Option<usize>,
+    /// Patterns the value must match, each one (alternatives of one step joined with `|`).
+    pub patterns: Vec<String>,
+    /// Smallest integer value, inclusive.
+    pub min: Option<i64>,
+    /// Largest integer value, inclusive.
+    pub max: Option<i64>,
+    /// Union members: the value must satisfy at least one.
+    pub any_of: Vec<Facets>,
+}
+
+impl Facets {
+    /// Whether these facets accept every value.
+    pub fn is_empty(&self) -> bool {
+        *self == Facets::default()
+    }
+
+    /// Both sets at once (a restriction of a restriction).
+    pub fn and(mut self, base: &Facets) -> Facets {
+        let tighter = |a: Option<i64>, b: Option<i64>, pick: fn(i64, i64) -> i64| match (a, b) {
+            (Some(a), Some(b)) => Some(pick(a, b)),
+            (a, b) => a.or(b),
+        };
+        let tighter_len =
+            |a: Option<usize>, b: Option<usize>, pick: fn(usize, usize) -> usize| match (a, b) {
+                (Some(a), Some(b)) => Some(pick(a, b)),
+                (a, b) => a.or(b),
+            };
+        self.min_length = tighter_len(self.min_length, base.min_length, usize::max);
+        self.max_length = tighter_len(self.max_length, base.max_length, usize::min);
+        self.min = tighter(self.min, base.min, i64::max);
+        self.max = tighter(self.max, base.max, i64::min);
+        for p in &base.patterns {
+            if !self.patterns.contains(p) {
+                self.patterns.push(p.clone());
+            }
+        }
+        if self.any_of.is_empty() {
+            self.any_of = base.any_of.clone();
+        }
+        self
+    }
 }
 
 /// The shapes a generated item can take.
@@ -124,6 +176,8 @@ pub struct StructDef {
     /// True when this struct is a group of sibling elements (a sequence nested in a choice or
     /// repeated), read from the parent's children rather than from one element of its own.
     pub is_group: bool,
+    /// True for `xs:all`: the fields may come in any order.
+    pub unordered: bool,
 }
 
 /// An attribute.
@@ -159,6 +213,8 @@ pub struct Field {
     pub rust_name: String,
     /// Occurrence.
     pub occurs: Occurs,
+    /// `minOccurs` (0 for optional fields; checked by strict readers on repeated ones).
+    pub min_occurs: usize,
     /// What the field holds.
     pub kind: FieldKind,
     /// Boxed to break a cycle of types that contain each other.

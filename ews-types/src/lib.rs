@@ -32,6 +32,8 @@ pub mod runtime;
     non_camel_case_types,
     unused_variables,
     unused_mut,
+    unused_assignments,
+    dead_code,
     unreachable_patterns
 )]
 mod generated {

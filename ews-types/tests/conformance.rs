@@ -202,3 +202,54 @@ fn response_messages_expose_their_status() {
         Some("Success")
     );
 }
+
+/// (file, xmllint's message) of the documents MANIFEST.tsv marks schema-invalid.
+fn invalid_documents() -> Vec<(PathBuf, String)> {
+    let dir = shared().join("conformance");
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
+    let mut lines = manifest.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (file, valid, error) = (col("file"), col("schema_valid"), col("schema_error"));
+    lines
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f[valid] == "no")
+        .map(|f| (dir.join(f[file]), f[error].to_owned()))
+        .collect()
+}
+
+/// A strict reader (what ews-testserver validates requests with) agrees with xmllint on real
+/// traffic: it takes every document xmllint takes, and refuses every one xmllint refuses, naming
+/// the same element where xmllint says an element is not expected.
+#[test]
+fn strict_reading_agrees_with_xmllint_on_real_traffic() {
+    use ews_types::runtime::{ReaderConfig, read_envelope_with};
+    let mut wrong = Vec::new();
+    for (path, kind) in valid_documents() {
+        if kind == "fault" {
+            continue;
+        }
+        if let Err(e) = read_envelope_with::<Element>(&read(&path), ReaderConfig::strict()) {
+            wrong.push(format!("{}: refused: {e}", path.display()));
+        }
+    }
+    let invalid = invalid_documents();
+    assert_eq!(invalid.len(), 7, "MANIFEST.tsv: 7 schema-invalid documents");
+    for (path, xmllint_says) in invalid {
+        match read_envelope_with::<Element>(&read(&path), ReaderConfig::strict()) {
+            Ok(_) => wrong.push(format!(
+                "{}: accepted; xmllint: {xmllint_says}",
+                path.display()
+            )),
+            Err(e) if xmllint_says.contains("This element is not expected") => {
+                // "Element 't:ItemID': This element is not expected…"
+                let element = xmllint_says.split('\'').nth(1).unwrap();
+                if !e.to_string().contains(&format!("<{element}>")) {
+                    wrong.push(format!("{}: {e}; xmllint: {xmllint_says}", path.display()));
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

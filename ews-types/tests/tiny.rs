@@ -7,6 +7,7 @@
     clippy::all,
     unused_variables,
     unused_mut,
+    unused_assignments,
     unreachable_patterns
 )]
 mod tiny {
@@ -14,8 +15,8 @@ mod tiny {
 }
 
 use ews_types::runtime::{
-    AnyElement, Base64Binary, DateTime, Duration, FromXml, Operation, ToXml, XmlNs, XmlReader,
-    XmlValue, XmlWriter,
+    AnyElement, Base64Binary, DateTime, DeError, DeErrorKind, Duration, FromXml, Operation,
+    ReaderConfig, ToXml, XmlNs, XmlReader, XmlValue, XmlWriter,
 };
 use tiny::{m, t};
 
@@ -162,4 +163,135 @@ fn abstract_type_is_read_through_xsi_type() {
     assert_eq!((id.format.as_str(), id.id.as_str()), ("x", "42"));
     let out = round_trip(&h, "Holder");
     assert!(out.contains(r#"xsi:type="t:LongIdType""#), "{out}");
+}
+
+fn read_strict<T: FromXml>(xml: &str) -> Result<T, DeError> {
+    let mut r = XmlReader::with_config(xml, ReaderConfig::strict());
+    let root = r.root()?;
+    T::from_xml(&mut r, root)
+}
+
+/// The byte offset of the `n`th (from 1) occurrence of `needle`, where an error should point.
+fn offset(xml: &str, needle: &str, n: usize) -> u64 {
+    xml.match_indices(needle).nth(n - 1).expect(needle).0 as u64
+}
+
+#[test]
+fn strict_reading_checks_facets_where_lenient_reading_does_not() {
+    let labels = |tag: &str, code: &str, label: &str, percent: &str| {
+        format!(
+            r#"<t:Labels {NS} Tag="{tag}"><t:Code>{code}</t:Code><t:Label>{label}</t:Label><t:Percent>{percent}</t:Percent></t:Labels>"#
+        )
+    };
+    let fine = labels("0x1F", "AB", "one", "100");
+    let v: t::Labels = read_strict(&fine).unwrap();
+    assert_eq!((v.code.as_str(), v.percent), ("AB", Some(100)));
+    // the second pattern of the same step is an alternative; `$` is a literal in XSD
+    assert!(read_strict::<t::Labels>(&labels("12", "x$", "one", "0")).is_ok());
+    for (xml, at, what) in [
+        (
+            labels("0x1F", "ABC", "one", "1"),
+            "<t:Code>",
+            "does not match the pattern",
+        ),
+        (labels("0x1F", "AB", "", "1"), "<t:Label>", "shorter than 1"),
+        (
+            labels("0x1F", "AB", "one", "101"),
+            "<t:Percent>",
+            "outside 0..=100",
+        ),
+        (
+            labels("70000", "AB", "one", "1"),
+            "<t:Labels",
+            "none of the union",
+        ),
+        (
+            labels("0x1FFFF", "AB", "one", "1"),
+            "<t:Labels",
+            "none of the union",
+        ),
+    ] {
+        let e = read_strict::<t::Labels>(&xml).unwrap_err();
+        assert!(matches!(e.kind, DeErrorKind::Facet { .. }), "{e}");
+        assert_eq!(e.position, offset(&xml, at, 1), "{e}");
+        assert!(e.to_string().contains(what), "{e}");
+        // a lenient reader takes the same document
+        let _: t::Labels = read(&xml);
+    }
+}
+
+#[test]
+fn strict_reading_checks_order_unknown_nodes_and_min_occurs() {
+    let ok = format!(
+        r#"<t:Labels {NS}><t:Code>AB</t:Code><t:Label>a</t:Label><t:Label>b</t:Label></t:Labels>"#
+    );
+    assert_eq!(read_strict::<t::Labels>(&ok).unwrap().label, ["a", "b"]);
+    let cases = [
+        // a required element skipped: reported at the element that came instead
+        (
+            format!(r#"<t:Labels {NS}><t:Label>a</t:Label><t:Code>AB</t:Code></t:Labels>"#),
+            ("<t:Label>", 1),
+            "expected <Code> first",
+        ),
+        // an element before one already read
+        (
+            format!(
+                r#"<t:Labels {NS}><t:Code>AB</t:Code><t:Label>a</t:Label><t:Percent>1</t:Percent><t:Label>b</t:Label></t:Labels>"#
+            ),
+            ("<t:Label>", 2),
+            "schema order",
+        ),
+        (
+            format!(
+                r#"<t:Labels {NS}><t:Code>AB</t:Code><t:Label>a</t:Label><t:Bogus/></t:Labels>"#
+            ),
+            ("<t:Bogus", 1),
+            "no element <Bogus>",
+        ),
+        (
+            format!(
+                r#"<t:Labels {NS} Colour="red"><t:Code>AB</t:Code><t:Label>a</t:Label></t:Labels>"#
+            ),
+            ("<t:Labels", 1),
+            "undeclared attribute Colour",
+        ),
+        (
+            format!(r#"<t:Labels {NS}><t:Code>AB</t:Code>stray<t:Label>a</t:Label></t:Labels>"#),
+            ("stray", 1),
+            "text is not allowed",
+        ),
+        (
+            format!(r#"<t:Labels {NS}><t:Code>AB</t:Code></t:Labels>"#),
+            ("<t:Labels", 1),
+            "needs at least 1 <Label>, found 0",
+        ),
+    ];
+    for (xml, (needle, n), what) in cases {
+        let e = read_strict::<t::Labels>(&xml).unwrap_err();
+        assert_eq!(e.position, offset(&xml, needle, n), "{e}: {xml}");
+        assert!(e.to_string().contains(what), "{e}");
+    }
+    // attributes of namespaces the schema leaves open are fine
+    let open = format!(
+        r#"<t:Labels {NS} xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:mustUnderstand="1"><t:Code>AB</t:Code><t:Label>a</t:Label></t:Labels>"#
+    );
+    assert!(read_strict::<t::Labels>(&open).is_ok());
+}
+
+#[test]
+fn strict_reading_leaves_xs_all_unordered_and_repeated_choices_interleaved() {
+    let all = format!(r#"<t:AnyOrder {NS}><t:B>2</t:B><t:A>1</t:A></t:AnyOrder>"#);
+    let v: t::AnyOrder = read_strict(&all).unwrap();
+    assert_eq!((v.a.as_deref(), v.b.as_deref()), (Some("1"), Some("2")));
+    let items = format!(
+        r#"<t:Items {NS}><t:CalendarItem/><t:Item><t:Subject>s</t:Subject></t:Item><t:CalendarItem/></t:Items>"#
+    );
+    let v: t::ArrayOfItems = read_strict(&items).unwrap();
+    assert_eq!(v.content.len(), 3);
+    // inside each item, order still counts: Start before Subject is out of order
+    let bad = format!(
+        r#"<t:Items {NS}><t:Item><t:Start>2024-01-01T00:00:00Z</t:Start><t:Subject>s</t:Subject></t:Item></t:Items>"#
+    );
+    let e = read_strict::<t::ArrayOfItems>(&bad).unwrap_err();
+    assert_eq!(e.position, offset(&bad, "<t:Subject>", 1), "{e}");
 }

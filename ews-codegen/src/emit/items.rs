@@ -273,11 +273,7 @@ impl Emitter<'_> {
             let ns = self.ns_tokens(a.name.ns);
             let local = &a.name.local;
             lets.push(quote!(let mut #var = None;));
-            let parse = if self.shape(&a.ty) == Shape::List {
-                quote!(a.parse_list()?)
-            } else {
-                quote!(a.parse()?)
-            };
+            let parse = self.parse_attr(&a.ty);
             attr_arms.push(quote!((#ns, #local) => #var = Some(#parse),));
             build.push(if a.required {
                 let start = if s.is_group {
@@ -290,16 +286,44 @@ impl Emitter<'_> {
                 quote!(#fname: #var,)
             });
         }
-        let attrs = if attr_arms.is_empty() || s.is_group {
+        let attrs = if s.is_group {
             quote!()
+        } else if attr_arms.is_empty() {
+            quote!(r.no_attributes(&start)?;)
         } else {
             quote! {
                 for a in r.attributes(&start) {
                     let a = a?;
-                    match (a.ns, a.local) { #(#attr_arms)* _ => {} }
+                    match (a.ns, a.local) { #(#attr_arms)* _ => r.unknown_attr(&start, &a)?, }
                 }
             }
         };
+        // schema order, checked by strict readers: one (name, required) pair per field
+        let ordered = !s.unordered && !s.fields.is_empty();
+        let seq: Vec<TokenStream> = s
+            .fields
+            .iter()
+            .map(|f| {
+                let name = match &f.kind {
+                    FieldKind::Element { name, .. } => format!("<{}>", name.local),
+                    FieldKind::Group(g) => {
+                        self.group_label(*g).trim_end_matches('.').replace('`', "")
+                    }
+                    FieldKind::Any => "any element".to_owned(),
+                };
+                let required = f.occurs == Occurs::Required || f.min_occurs > 0;
+                quote!((#name, #required))
+            })
+            .collect();
+        if ordered && !s.is_group {
+            lets.push(quote! {
+                const SEQUENCE: &[(&str, bool)] = &[#(#seq),*];
+                let mut order = 0usize;
+            });
+        } else if ordered {
+            lets.push(quote!(let mut order = 0usize;));
+        }
+        let mut minimums = Vec::new();
         // child elements
         let mut arms = Vec::new();
         let mut catch_all = None;
@@ -327,8 +351,7 @@ impl Emitter<'_> {
                     let ns = self.ns_tokens(name.ns);
                     let local = &name.local;
                     let value = match self.shape(ty) {
-                        Shape::Simple => quote!(r.read_value(c)?),
-                        Shape::List => quote!(r.read_list(c)?),
+                        Shape::Simple | Shape::List => self.read_simple(ty, quote!(c)),
                         Shape::Complex => {
                             let t = self.rust_type(ty);
                             quote!(<#t as #rt::FromXml>::from_xml(r, c)?)
@@ -365,20 +388,56 @@ impl Emitter<'_> {
             } else {
                 value
             };
+            if f.occurs == Occurs::Many && f.min_occurs > 0 {
+                let start = if s.is_group {
+                    quote!(parent)
+                } else {
+                    quote!(&start)
+                };
+                let what = match &f.kind {
+                    FieldKind::Element { name, .. } => name.local.clone(),
+                    _ => f.rust_name.clone(),
+                };
+                let min = f.min_occurs;
+                minimums.push(quote!(r.at_least(#start, #what, #var.len(), #min)?;));
+            }
+            // strict readers: in a struct an element out of order is an error; in a group an
+            // earlier field starts the group's next repetition
+            let order = match (ordered, s.is_group) {
+                (false, _) => quote!(),
+                (true, false) => quote!(r.sequence(&c, &mut order, #i, SEQUENCE)?;),
+                (true, true) => quote!(order = #i + 1;),
+            };
+            let follows = if ordered && s.is_group {
+                quote!(&& r.follows(order, #i))
+            } else {
+                quote!()
+            };
             let arm = match f.occurs {
-                Occurs::Many => quote!(#pattern => { #take #var.push(#value); }),
+                Occurs::Many if s.is_group => {
+                    let pattern = match &f.kind {
+                        FieldKind::Group(g) => {
+                            let p = self.path(*g);
+                            quote!((ns, local) if <#p as #rt::XmlGroup>::starts_with(ns, local) #follows)
+                        }
+                        _ if ordered => quote!(#pattern if r.follows(order, #i)),
+                        _ => pattern,
+                    };
+                    quote!(#pattern => { #order #take #var.push(#value); })
+                }
+                Occurs::Many => quote!(#pattern => { #order #take #var.push(#value); }),
                 _ if s.is_group => {
                     // in a group a filled slot ends the group: the element starts the next one
                     let pattern = match &f.kind {
                         FieldKind::Group(g) => {
                             let p = self.path(*g);
-                            quote!((ns, local) if #var.is_none() && <#p as #rt::XmlGroup>::starts_with(ns, local))
+                            quote!((ns, local) if #var.is_none() #follows && <#p as #rt::XmlGroup>::starts_with(ns, local))
                         }
-                        _ => quote!(#pattern if #var.is_none()),
+                        _ => quote!(#pattern if #var.is_none() #follows),
                     };
-                    quote!(#pattern => { #take #var = Some(#value); })
+                    quote!(#pattern => { #order #take #var = Some(#value); })
                 }
-                _ => quote!(#pattern => { let v = #value; r.set_once(&mut #var, &c, v)?; }),
+                _ => quote!(#pattern => { #order let v = #value; r.set_once(&mut #var, &c, v)?; }),
             };
             arms.push(arm);
             build.push(match f.occurs {
@@ -399,10 +458,7 @@ impl Emitter<'_> {
         }
         match &s.text {
             Some(t) if s.fields.is_empty() && !s.is_group => {
-                let parse = match self.shape(t) {
-                    Shape::List => quote!(r.read_list(start)?),
-                    _ => quote!(r.read_value(start)?),
-                };
+                let parse = self.read_simple(t, quote!(start));
                 build.push(quote!(value: #parse,));
             }
             Some(_) => build.push(quote!(value: ::std::default::Default::default(),)),
@@ -412,7 +468,7 @@ impl Emitter<'_> {
             if s.is_group {
                 quote!(_ => break,)
             } else {
-                quote!(_ => r.skip(c)?,)
+                quote!(_ => r.unknown(&start, c)?,)
             }
         });
         let children = if s.text.is_some() && s.fields.is_empty() && !s.is_group {
@@ -436,6 +492,7 @@ impl Emitter<'_> {
             #(#lets)*
             #attrs
             #children
+            #(#minimums)*
             Ok(Self { #(#build)* })
         }
     }
@@ -535,8 +592,7 @@ impl Emitter<'_> {
                     let local = &en.local;
                     starts.push(quote!(matches!((ns, local), (#ns, #local))));
                     let read_one = |c: TokenStream| match self.shape(ty) {
-                        Shape::Simple => quote!(r.read_value(#c)?),
-                        Shape::List => quote!(r.read_list(#c)?),
+                        Shape::Simple | Shape::List => self.read_simple(ty, c),
                         Shape::Complex => {
                             let t = self.rust_type(ty);
                             quote!(<#t as #rt::FromXml>::from_xml(r, #c)?)

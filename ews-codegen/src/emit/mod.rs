@@ -1,6 +1,7 @@
 //! IR → Rust tokens. Generated code stays thin: a type definition plus short `FromXml`,
 //! `ToXml`, `XmlGroup` or `XmlValue` impls that call into the runtime.
 
+mod facets;
 mod items;
 mod ops;
 mod status;

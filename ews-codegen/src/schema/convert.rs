@@ -14,6 +14,8 @@ use crate::Error;
 use crate::model::*;
 use crate::naming::{self, Scope};
 
+mod facets;
+
 const XS: &str = "http://www.w3.org/2001/XMLSchema";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -70,6 +72,10 @@ pub fn convert(
     for (ident, id) in declared {
         let kind = cx.item_kind(&ident, id);
         cx.types[id].kind = kind;
+        if let TypeKind::Alias(_) = cx.types[id].kind {
+            let facets = cx.facets(&ident, false);
+            cx.types[id].facets = facets.filter(|f| !f.is_empty());
+        }
     }
     let substs: Vec<(TypeIdent, TypeId)> = cx.subst.iter().map(|(k, v)| (k.clone(), *v)).collect();
     for (ident, id) in substs {
@@ -124,6 +130,7 @@ impl<'a> Ctx<'a> {
             rust_name,
             doc,
             kind: TypeKind::Struct(StructDef::default()),
+            facets: None,
         });
         self.types.len() - 1
     }
@@ -360,7 +367,8 @@ impl<'a> Ctx<'a> {
                 if let Some(content) = &c.content {
                     let optional = c.min_occurs == 0;
                     let many = c.max_occurs != MaxOccurs::Bounded(1);
-                    self.fill_content(&parent, ns, content, occurs(optional, many), &mut sd);
+                    let occ = (occurs(optional, many), c.min_occurs);
+                    self.fill_content(&parent, ns, content, occ, &mut sd);
                 } else if let Base::Extension(b) = &c.base {
                     // simple content with no facets of its own
                     if matches!(self.where_(&b.ns), Where::Xs) {
@@ -423,7 +431,7 @@ impl<'a> Ctx<'a> {
         parent: &str,
         ns: Ns,
         content: &TypeIdent,
-        occ: Occurs,
+        (occ, min): (Occurs, usize),
         sd: &mut StructDef,
     ) {
         let meta = self.meta;
@@ -434,16 +442,17 @@ impl<'a> Ctx<'a> {
         };
         match &ty.variant {
             MetaTypeVariant::Sequence(g) | MetaTypeVariant::All(g) => {
+                sd.unordered |= matches!(ty.variant, MetaTypeVariant::All(_));
                 if occ == Occurs::Many {
                     let id = self.group_struct(parent, ns, g);
-                    sd.fields.push(group_field(id, occ));
+                    sd.fields.push(group_field(id, occ, min));
                 } else {
                     self.flatten(parent, ns, g, occ == Occurs::Optional, sd);
                 }
             }
             MetaTypeVariant::Choice(g) => {
                 let id = self.choice(parent, ns, g);
-                sd.fields.push(group_field(id, occ));
+                sd.fields.push(group_field(id, occ, min));
             }
             _ => sd.text = Some(self.value_type(content)),
         }
@@ -457,6 +466,7 @@ impl<'a> Ctx<'a> {
                 optional || el.min_occurs == 0,
                 el.max_occurs != MaxOccurs::Bounded(1),
             );
+            let min = if optional { 0 } else { el.min_occurs };
             let type_ = match &el.variant {
                 ElementMetaVariant::Text => {
                     sd.text = Some(ValueType::Builtin(Builtin::String));
@@ -466,6 +476,7 @@ impl<'a> Ctx<'a> {
                     sd.fields.push(Field {
                         rust_name: "any".into(),
                         occurs: occ,
+                        min_occurs: min,
                         kind: FieldKind::Any,
                         boxed: false,
                         doc: el.documentation.clone(),
@@ -475,21 +486,27 @@ impl<'a> Ctx<'a> {
                 ElementMetaVariant::Type { type_, .. } => type_,
             };
             match meta.items.get(type_).map(|t| &t.variant) {
-                Some(MetaTypeVariant::Sequence(g2) | MetaTypeVariant::All(g2)) => {
+                Some(v @ (MetaTypeVariant::Sequence(g2) | MetaTypeVariant::All(g2))) => {
                     if occ == Occurs::Many {
                         let id = self.group_struct(parent, ns, g2);
-                        sd.fields.push(group_field(id, occ));
+                        if let (MetaTypeVariant::All(_), TypeKind::Struct(g)) =
+                            (v, &mut self.types[id].kind)
+                        {
+                            g.unordered = true;
+                        }
+                        sd.fields.push(group_field(id, occ, min));
                     } else {
+                        sd.unordered |= matches!(v, MetaTypeVariant::All(_));
                         self.flatten(parent, ns, g2, occ == Occurs::Optional, sd);
                     }
                 }
                 Some(MetaTypeVariant::Choice(g2)) => {
                     let id = self.choice(parent, ns, g2);
-                    sd.fields.push(group_field(id, occ));
+                    sd.fields.push(group_field(id, occ, min));
                 }
                 Some(MetaTypeVariant::Dynamic(_)) if self.subst.contains_key(type_) => {
                     let id = self.subst[type_];
-                    let mut f = group_field(id, occ);
+                    let mut f = group_field(id, occ, min);
                     f.rust_name = naming::field_name(el.ident.name.as_str());
                     sd.fields.push(f);
                 }
@@ -504,6 +521,7 @@ impl<'a> Ctx<'a> {
                     sd.fields.push(Field {
                         rust_name: naming::field_name(&name.local),
                         occurs: occ,
+                        min_occurs: min,
                         kind: FieldKind::Element {
                             name,
                             ty: self.value_type(type_),
@@ -767,10 +785,15 @@ fn variant(rust_name: String, kind: VariantKind, doc: Vec<String>) -> ChoiceVari
     }
 }
 
-fn group_field(id: TypeId, occurs: Occurs) -> Field {
+fn group_field(id: TypeId, occurs: Occurs, min_occurs: usize) -> Field {
     Field {
         rust_name: String::new(),
         occurs,
+        min_occurs: if occurs == Occurs::Optional {
+            0
+        } else {
+            min_occurs
+        },
         kind: FieldKind::Group(id),
         boxed: false,
         doc: Vec::new(),

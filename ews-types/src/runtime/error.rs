@@ -78,6 +78,45 @@ pub enum DeErrorKind {
     /// The document ended early.
     #[error("unexpected end of document")]
     Eof,
+    /// A value breaks a facet of its type (strict reading only).
+    #[error("<{element}>: {violation}")]
+    Facet {
+        /// Element or attribute holding it.
+        element: String,
+        /// Which facet, and how.
+        violation: String,
+    },
+    /// An element the content model has no place for, here or in this order (strict reading).
+    #[error("element <{element}> is not expected here; expected {expected}")]
+    NotExpected {
+        /// The element as written.
+        element: String,
+        /// What the schema allows at this point.
+        expected: String,
+    },
+    /// Fewer occurrences of a repeated element than the schema's `minOccurs` (strict reading).
+    #[error("<{parent}> needs at least {min} <{child}>, found {found}")]
+    TooFew {
+        /// The parent element.
+        parent: String,
+        /// The repeated child.
+        child: String,
+        /// `minOccurs`.
+        min: usize,
+        /// How many there were.
+        found: usize,
+    },
+    /// Text where the schema allows only elements (strict reading).
+    #[error("text is not allowed in element-only content")]
+    UnexpectedText,
+    /// An attribute the element's type does not declare (strict reading).
+    #[error("<{element}> has undeclared attribute {attribute}")]
+    UnexpectedAttribute {
+        /// The element.
+        element: String,
+        /// The attribute as written.
+        attribute: String,
+    },
     /// Something other than the expected element.
     #[error("expected {expected}, found <{found}>")]
     Unexpected {

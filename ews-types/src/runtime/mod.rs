@@ -6,6 +6,7 @@
 
 mod any;
 mod error;
+mod facets;
 mod reader;
 mod soap;
 mod status;
@@ -15,8 +16,11 @@ mod writer;
 
 pub use any::{AnyElement, AnyNode};
 pub use error::{DeError, DeErrorKind, SerError, ValueError};
+pub use facets::Facets;
 pub use reader::{Attr, ReaderConfig, Start, XmlReader};
-pub use soap::{Envelope, Fault, FaultDetail, Part, SOAP_NS, read_envelope, write_envelope};
+pub use soap::{
+    Envelope, Fault, FaultDetail, Part, SOAP_NS, read_envelope, read_envelope_with, write_envelope,
+};
 pub use status::{MessageStatus, NoMessage, ResponseBody, ResponseMessage};
 pub use traits::{ElementSet, FromXml, Operation, ToXml, XmlGroup, XmlValue};
 pub use values::{Base64Binary, Date, DateTime, Decimal, Duration, HexBinary, Time};

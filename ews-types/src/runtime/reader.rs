@@ -9,6 +9,7 @@ use quick_xml::reader::NsReader;
 
 use super::XmlNs;
 use super::error::{DeError, DeErrorKind};
+use super::facets::Facets;
 use super::traits::{FromXml, XmlValue};
 
 /// Limits for reading.
@@ -16,11 +17,30 @@ use super::traits::{FromXml, XmlValue};
 pub struct ReaderConfig {
     /// Deepest element nesting accepted (default 64; EWS documents nest about 15 deep).
     pub max_depth: usize,
+    /// Validate as an XSD validator would (default off): elements in schema order, no unknown
+    /// elements or attributes, no text in element-only content, `minOccurs` of repeated
+    /// elements, and the facets of simple types. Errors carry the offending node's position.
+    /// A lenient reader skips what it does not know, which is what a client wants from a
+    /// server that may be newer than its schema; a server wants this.
+    pub strict: bool,
 }
 
 impl Default for ReaderConfig {
     fn default() -> Self {
-        ReaderConfig { max_depth: 64 }
+        ReaderConfig {
+            max_depth: 64,
+            strict: false,
+        }
+    }
+}
+
+impl ReaderConfig {
+    /// The default limits, validating strictly (see [`ReaderConfig::strict`]).
+    pub fn strict() -> Self {
+        ReaderConfig {
+            strict: true,
+            ..ReaderConfig::default()
+        }
     }
 }
 
@@ -154,7 +174,7 @@ impl<'a> XmlReader<'a> {
 
     /// Reads the document's root element start (skipping the declaration, comments and PIs).
     pub fn root(&mut self) -> Result<Start<'a>, DeError> {
-        match self.next_significant()? {
+        match self.next_significant(false)? {
             Some(s) => Ok(s),
             None => Err(self.error(DeErrorKind::Unexpected {
                 expected: "a root element".into(),
@@ -181,8 +201,10 @@ impl<'a> XmlReader<'a> {
         }
     }
 
-    /// The next child start tag of the current element, or `None` at its end tag.
-    fn next_significant(&mut self) -> Result<Option<Start<'a>>, DeError> {
+    /// The next child start tag of the current element, or `None` at its end tag. With
+    /// `element_only` a strict reader refuses text other than whitespace.
+    fn next_significant(&mut self, element_only: bool) -> Result<Option<Start<'a>>, DeError> {
+        let check_text = element_only && self.config.strict;
         loop {
             let position = self.position();
             let (ns, ev) = {
@@ -203,6 +225,15 @@ impl<'a> XmlReader<'a> {
                 Event::DocType(_) => return Err(at(position, DeErrorKind::DocType)),
                 Event::GeneralRef(r) => {
                     self.resolve_ref(&r, position)?;
+                    if check_text {
+                        return Err(at(position, DeErrorKind::UnexpectedText));
+                    }
+                }
+                Event::Text(t) if check_text && !t.trim_ascii().is_empty() => {
+                    return Err(at(position, DeErrorKind::UnexpectedText));
+                }
+                Event::CData(_) if check_text => {
+                    return Err(at(position, DeErrorKind::UnexpectedText));
                 }
                 // Text between elements of element-only content is ignored.
                 Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
@@ -253,6 +284,16 @@ impl<'a> XmlReader<'a> {
 
     /// The next child of `parent`, or `None` once its end tag is consumed.
     pub fn next_child(&mut self, parent: &Start<'a>) -> Result<Option<Start<'a>>, DeError> {
+        self.next_child_in(parent, true)
+    }
+
+    /// [`next_child`](Self::next_child), where text between children is never checked (the
+    /// SOAP envelope is outside the EWS schema).
+    pub(super) fn next_child_in(
+        &mut self,
+        parent: &Start<'a>,
+        element_only: bool,
+    ) -> Result<Option<Start<'a>>, DeError> {
         match std::mem::replace(&mut self.peeked, Peeked::None) {
             Peeked::Child(s) => return Ok(Some(s)),
             Peeked::End => return Ok(None),
@@ -261,7 +302,7 @@ impl<'a> XmlReader<'a> {
         if parent.empty {
             return Ok(None);
         }
-        self.next_significant()
+        self.next_significant(element_only)
     }
 
     /// Looks at the next child of `parent` without consuming it.
@@ -274,7 +315,7 @@ impl<'a> XmlReader<'a> {
         if parent.empty {
             return Ok(None);
         }
-        match self.next_significant()? {
+        match self.next_significant(true)? {
             Some(s) => {
                 self.peeked = Peeked::Child(s);
                 Ok(Some(s))
@@ -295,8 +336,16 @@ impl<'a> XmlReader<'a> {
 
     /// Skips `start` and everything inside it.
     pub fn skip(&mut self, start: Start<'a>) -> Result<(), DeError> {
-        while let Some(child) = self.next_child(&start)? {
+        let first = match std::mem::replace(&mut self.peeked, Peeked::None) {
+            Peeked::Child(s) => Some(s),
+            Peeked::End => return Ok(()),
+            Peeked::None if start.empty => return Ok(()),
+            Peeked::None => self.next_significant(false)?,
+        };
+        let mut next = first;
+        while let Some(child) = next {
             self.skip(child)?;
+            next = self.next_significant(false)?;
         }
         Ok(())
     }
@@ -347,6 +396,18 @@ impl<'a> XmlReader<'a> {
         for a in self.attributes(start) {
             let a = a?;
             if a.ns == XmlNs::Xsi && a.local == "type" {
+                if self.config.strict && a.value.contains(':') {
+                    let (res, _) = self.inner.resolver().resolve_element(QName(a.value.trim()));
+                    if let ResolveResult::Unknown(_) = res {
+                        return Err(at(
+                            a.position,
+                            DeErrorKind::Syntax(format!(
+                                "xsi:type {:?} uses a prefix with no namespace declaration in scope",
+                                a.value
+                            )),
+                        ));
+                    }
+                }
                 let local = match a.value {
                     Cow::Borrowed(v) => Cow::Borrowed(v.rsplit(':').next().unwrap_or(v).trim()),
                     Cow::Owned(v) => {
@@ -565,5 +626,170 @@ impl<'a> XmlReader<'a> {
                 each(self, Ok(child))?;
             }
         }
+    }
+}
+
+/// What strict reading checks ([`ReaderConfig::strict`]); generated code calls these, and each
+/// is a no-op (or the lenient behaviour) on a lenient reader.
+impl<'a> XmlReader<'a> {
+    /// Whether this reader validates strictly.
+    pub fn is_strict(&self) -> bool {
+        self.config.strict
+    }
+
+    /// A child of `parent` that its type has no field for: skipped, or an error when strict.
+    pub fn unknown(&mut self, parent: &Start<'a>, child: Start<'a>) -> Result<(), DeError> {
+        if self.config.strict {
+            return Err(at(
+                child.position,
+                DeErrorKind::NotExpected {
+                    element: child.qname().to_owned(),
+                    expected: format!("no element <{}> inside <{}>", child.local, parent.qname()),
+                },
+            ));
+        }
+        self.skip(child)
+    }
+
+    /// An attribute of `start` that its type does not declare: ignored, or an error when
+    /// strict unless it belongs to a namespace the schema leaves open (SOAP, `xsi:`, others).
+    pub fn unknown_attr(&self, start: &Start<'a>, attr: &Attr<'a>) -> Result<(), DeError> {
+        let ours = matches!(
+            attr.ns,
+            XmlNs::None | XmlNs::Types | XmlNs::Messages | XmlNs::Xml
+        );
+        if self.config.strict && ours {
+            return Err(at(
+                attr.position,
+                DeErrorKind::UnexpectedAttribute {
+                    element: start.qname().to_owned(),
+                    attribute: attr.local.to_owned(),
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// For a type without attributes: when strict, refuses any undeclared attribute of `start`.
+    pub fn no_attributes(&self, start: &Start<'a>) -> Result<(), DeError> {
+        if self.config.strict {
+            for a in self.attributes(start) {
+                self.unknown_attr(start, &a?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sequence order, when strict: `child` fills field `index` of a sequence whose fields are
+    /// `fields` (how to name the field in a message, e.g. `<ItemShape>`; whether it is
+    /// required), and `next` is one past the last field filled. An
+    /// element before the last filled field, or one that skips a required field, is not
+    /// expected there (reported at `child`, as an XSD validator does).
+    pub fn sequence(
+        &self,
+        child: &Start<'a>,
+        next: &mut usize,
+        index: usize,
+        fields: &[(&'static str, bool)],
+    ) -> Result<(), DeError> {
+        if !self.config.strict {
+            return Ok(());
+        }
+        let out_of_order = index + 1 < *next;
+        let skipped = fields
+            .get(*next..index)
+            .unwrap_or(&[])
+            .iter()
+            .find(|(_, required)| *required);
+        if out_of_order || skipped.is_some() {
+            let expected = match skipped {
+                Some((name, _)) => format!("{name} first"),
+                None => {
+                    let later: Vec<&str> = fields[*next - 1..].iter().map(|(n, _)| *n).collect();
+                    format!("{} (schema order)", later.join(" or "))
+                }
+            };
+            return Err(at(
+                child.position,
+                DeErrorKind::NotExpected {
+                    element: child.qname().to_owned(),
+                    expected,
+                },
+            ));
+        }
+        *next = index + 1;
+        Ok(())
+    }
+
+    /// In a sequence group: whether field `index` may follow (`next` is one past the last field
+    /// filled); an earlier field starts the next repetition of the group.
+    pub fn follows(&self, next: usize, index: usize) -> bool {
+        !self.config.strict || index + 1 >= next
+    }
+
+    /// `minOccurs` of a repeated child, when strict.
+    pub fn at_least(
+        &self,
+        parent: &Start<'a>,
+        child: &'static str,
+        found: usize,
+        min: usize,
+    ) -> Result<(), DeError> {
+        if self.config.strict && found < min {
+            return Err(at(
+                parent.position,
+                DeErrorKind::TooFew {
+                    parent: parent.qname().to_owned(),
+                    child: child.to_owned(),
+                    min,
+                    found,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads a simple-typed element whose type has facets; a strict reader checks them.
+    pub fn read_checked<T: XmlValue>(
+        &mut self,
+        start: Start<'a>,
+        facets: &Facets,
+    ) -> Result<T, DeError> {
+        if !self.config.strict {
+            return self.read_value(start);
+        }
+        let text = self.read_text(start)?;
+        facets.check(&text).map_err(|violation| DeError {
+            position: start.position,
+            kind: DeErrorKind::Facet {
+                element: start.qname().to_owned(),
+                violation,
+            },
+        })?;
+        T::from_text(&text).map_err(|source| DeError {
+            position: start.position,
+            kind: DeErrorKind::Value {
+                element: start.qname().to_owned(),
+                source,
+            },
+        })
+    }
+
+    /// Parses an attribute whose type has facets; a strict reader checks them.
+    pub fn parse_checked<T: XmlValue>(
+        &self,
+        attr: &Attr<'a>,
+        facets: &Facets,
+    ) -> Result<T, DeError> {
+        if self.config.strict {
+            facets.check(&attr.value).map_err(|violation| DeError {
+                position: attr.position,
+                kind: DeErrorKind::Facet {
+                    element: format!("@{}", attr.local),
+                    violation,
+                },
+            })?;
+        }
+        attr.parse()
     }
 }

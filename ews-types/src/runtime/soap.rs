@@ -3,7 +3,7 @@
 use super::XmlNs;
 use super::any::AnyElement;
 use super::error::{DeError, DeErrorKind, SerError};
-use super::reader::XmlReader;
+use super::reader::{ReaderConfig, XmlReader};
 use super::traits::{ElementSet, FromXml};
 use super::writer::XmlWriter;
 
@@ -149,7 +149,17 @@ fn read_fault<'a>(
 
 /// Reads a SOAP envelope (or a bare body element) whose parts are elements of `E`.
 pub fn read_envelope<E: ElementSet>(xml: &str) -> Result<Envelope<E>, DeError> {
-    let mut r = XmlReader::new(xml);
+    read_envelope_with(xml, ReaderConfig::default())
+}
+
+/// [`read_envelope`] with the reader's limits and strictness: with
+/// [`ReaderConfig::strict`] every known header and body element is validated as an XSD
+/// validator would (parts of other namespaces are kept as trees, unchecked).
+pub fn read_envelope_with<E: ElementSet>(
+    xml: &str,
+    config: ReaderConfig,
+) -> Result<Envelope<E>, DeError> {
+    let mut r = XmlReader::with_config(xml, config);
     let root = r.root()?;
     fn read_part<'a, E: ElementSet>(
         r: &mut XmlReader<'a>,
@@ -171,15 +181,15 @@ pub fn read_envelope<E: ElementSet>(xml: &str) -> Result<Envelope<E>, DeError> {
         bare: false,
     };
     if root.ns == XmlNs::Soap && root.local == "Envelope" {
-        while let Some(section) = r.next_child(&root)? {
+        while let Some(section) = r.next_child_in(&root, false)? {
             match (section.ns, section.local) {
                 (XmlNs::Soap, "Header") => {
-                    while let Some(c) = r.next_child(&section)? {
+                    while let Some(c) = r.next_child_in(&section, false)? {
                         env.headers.push(read_part(&mut r, c)?);
                     }
                 }
                 (XmlNs::Soap, "Body") => {
-                    while let Some(c) = r.next_child(&section)? {
+                    while let Some(c) = r.next_child_in(&section, false)? {
                         env.body.push(read_part(&mut r, c)?);
                     }
                 }
