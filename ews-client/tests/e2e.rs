@@ -931,6 +931,73 @@ async fn misordered_and_unknown_elements_fail_schema_validation() {
     assert!(answer.contains("ErrorItemNotFound"), "{answer}");
 }
 
+/// Requests that break the schema in the ways Exchange's validator catches: each gets
+/// `ErrorSchemaValidation` with the line xmllint reports for the same body.
+#[tokio::test]
+async fn schema_violations_are_located_where_xmllint_locates_them() {
+    const XMLNS: &str = r#"xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types""#;
+    let server = server().await;
+    let cases = [
+        // NonEmptyStringType (xs:minLength 1)
+        (
+            "ResolveNames",
+            "<m:ResolveNames ReturnFullContactData=\"false\">\n  <m:UnresolvedEntry></m:UnresolvedEntry>\n</m:ResolveNames>",
+            "shorter than 1",
+        ),
+        // ReminderMinutesBeforeStartType: a union of two integer ranges
+        (
+            "CreateItem",
+            "<m:CreateItem SendMeetingInvitations=\"SendToNone\">\n  <m:Items>\n    <t:CalendarItem>\n      <t:Subject>s</t:Subject>\n      <t:ReminderMinutesBeforeStart>99999999</t:ReminderMinutesBeforeStart>\n    </t:CalendarItem>\n  </m:Items>\n</m:CreateItem>",
+            "none of the union",
+        ),
+        // a NonEmptyArrayOfBaseItemIdsType with no id (minOccurs 1)
+        (
+            "GetItem",
+            "<m:GetItem>\n  <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>\n  <m:ItemIds/>\n</m:GetItem>",
+            "at least 1",
+        ),
+        // an attribute ItemIdType does not declare
+        (
+            "GetItem",
+            "<m:GetItem>\n  <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>\n  <m:ItemIds>\n    <t:ItemId Id=\"x\" Colour=\"red\"/>\n  </m:ItemIds>\n</m:GetItem>",
+            "undeclared attribute Colour",
+        ),
+        // text in element-only content
+        (
+            "GetItem",
+            "<m:GetItem>\n  <m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>\n  stray</m:ItemShape>\n  <m:ItemIds><t:ItemId Id=\"x\"/></m:ItemIds>\n</m:GetItem>",
+            "text is not allowed",
+        ),
+        // Subject after Sensitivity: out of schema order
+        (
+            "CreateItem",
+            "<m:CreateItem SendMeetingInvitations=\"SendToNone\">\n  <m:Items>\n    <t:CalendarItem>\n      <t:Sensitivity>Private</t:Sensitivity>\n      <t:Subject>s</t:Subject>\n    </t:CalendarItem>\n  </m:Items>\n</m:CreateItem>",
+            "schema order",
+        ),
+    ];
+    for (op, body, why) in cases {
+        // the body element starts on line 1 in both documents, so their lines agree
+        let request = format!(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" {XMLNS}><s:Body>{body}</s:Body></s:Envelope>"#
+        );
+        let answer = reqwest_post(&server, &request).await;
+        assert!(answer.contains("ErrorSchemaValidation"), "{op}: {answer}");
+        assert!(answer.contains(why), "{op}: {why}: {answer}");
+        let line: usize = answer
+            .split(r#"Name="LineNumber">"#)
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no LineNumber: {answer}"));
+        let standalone = body.replacen(&format!("<m:{op}"), &format!("<m:{op} {XMLNS}"), 1);
+        match support::xmllint_error_line(&standalone) {
+            Ok(Some(expected)) => assert_eq!(line, expected, "{op}: {why}: {answer}"),
+            Ok(None) => panic!("xmllint accepts {standalone}"),
+            Err(()) => {}
+        }
+    }
+}
+
 #[tokio::test]
 async fn deleting_a_meeting_sends_cancellations() {
     let server = server().await;

@@ -8,7 +8,7 @@ use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use ews_types::runtime::{Part, read_envelope};
+use ews_types::runtime::{Part, ReaderConfig, read_envelope_with};
 use ews_types::{Element, m, t};
 
 use crate::State;
@@ -121,7 +121,9 @@ async fn handle(state: &State, headers: &HeaderMap, request: &str) -> Handled {
             vec![("retry-after", "1".into())],
         );
     }
-    let env = match read_envelope::<Element>(request) {
+    // Read as Exchange does: validated against the schema (order, unknown elements and
+    // attributes, facets), the first violation reported with its line and position.
+    let env = match read_envelope_with::<Element>(request, ReaderConfig::strict()) {
         Ok(env) => env,
         Err(e) => {
             let (line, col) = line_col(request, e.position);
@@ -155,11 +157,6 @@ async fn handle(state: &State, headers: &HeaderMap, request: &str) -> Handled {
         );
     };
     let op = body.local_name().to_owned();
-    // Structure the reader tolerates (elements out of schema order, unknown elements) is still
-    // invalid: writing the request back must give the same XML.
-    if let Some(f) = structure_fault(request) {
-        return fault(f, Some(op));
-    }
     let anchor = headers
         .get("x-anchormailbox")
         .and_then(|v| v.to_str().ok())
@@ -199,31 +196,4 @@ async fn handle(state: &State, headers: &HeaderMap, request: &str) -> Handled {
         Ok(resp) => (StatusCode::OK, Some(op), response(resp), Vec::new()),
         Err(f) => fault(f, Some(op)),
     }
-}
-
-/// An `ErrorSchemaValidation` fault when the request does not survive a round trip through the
-/// generated types, located at the first occurrence of the offending element.
-fn structure_fault(request: &str) -> Option<Fault> {
-    let found = ews_types::inspect::inspect(request, true).ok()?;
-    let first = found.differences.first()?;
-    let element = first
-        .split(':')
-        .next()
-        .and_then(|path| path.rsplit('/').find(|s| !s.starts_with('@')))
-        .unwrap_or("");
-    let at = [format!(":{element}"), format!("<{element}")]
-        .iter()
-        .filter_map(|needle| request.find(needle.as_str()))
-        .min()
-        .unwrap_or(0);
-    let (line, col) = line_col(request, at as u64);
-    Some(
-        Fault::new(
-            m::ResponseCode::ErrorSchemaValidation,
-            "The request failed schema validation.",
-        )
-        .with("LineNumber", line.to_string())
-        .with("LinePosition", col.to_string())
-        .with("Violation", first.clone()),
-    )
 }

@@ -349,6 +349,52 @@ pub fn validate_request(envelope: &str) -> bool {
     true
 }
 
+/// The line of the first schema-validity error xmllint reports for the standalone document
+/// `doc` (`None` when it validates); skips (`Err`) only when xmllint is missing outside CI.
+pub fn xmllint_error_line(doc: &str) -> Result<Option<usize>, ()> {
+    use std::process::Command;
+    if !Command::new("sh")
+        .args(["-c", "command -v xmllint"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "xmllint is required in CI (.ci/run installs libxml2-utils)"
+        );
+        return Err(());
+    }
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "ews-client-lint-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let schema = schema_copy(&dir.join("schema"));
+    let file = dir.join("doc.xml");
+    std::fs::write(&file, doc).unwrap();
+    let out = Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    if out.status.success() {
+        return Ok(None);
+    }
+    // "/tmp/…/doc.xml:3: element ResolveNames: Schemas validity error : …"
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("validity error"))
+        .and_then(|l| l.split(':').nth(1))
+        .and_then(|n| n.trim().parse().ok());
+    Ok(Some(
+        line.unwrap_or_else(|| panic!("xmllint said:\n{stderr}")),
+    ))
+}
+
 fn schema_dir() -> std::path::PathBuf {
     match std::env::var_os("EWS_SCHEMA_DIR") {
         Some(d) => d.into(),
