@@ -15,7 +15,7 @@ use ews_testserver::store::Item;
 use ews_testserver::{Org, TestServer};
 use ews_types::m::ResponseCode;
 use ews_types::{m, t};
-use support::{appointment, validate_request};
+use support::{appointment, check_responses};
 
 const ORG: &str = r#"
 [[mailbox]]
@@ -97,15 +97,6 @@ fn address(r: &Option<t::SingleRecipient>) -> Option<String> {
     r.as_ref().and_then(|r| match &r.content {
         t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
     })
-}
-
-/// Every 200 response validates against messages.xsd.
-fn check_responses(server: &TestServer) {
-    let exchanges = server.control().exchanges();
-    assert!(!exchanges.is_empty());
-    for e in exchanges.iter().filter(|e| e.status == 200) {
-        validate_request(&e.response);
-    }
 }
 
 #[tokio::test]

@@ -60,6 +60,8 @@ pub enum Item {
     MeetingRequest(Box<t::MeetingRequestMessage>),
     /// A meeting cancellation in an attendee's inbox.
     Cancellation(Box<t::MeetingCancellationMessage>),
+    /// An attendee's answer (accept, tentative, decline) in the organizer's inbox.
+    Response(Box<t::MeetingResponseMessage>),
 }
 
 /// An item with its bookkeeping.
@@ -96,6 +98,7 @@ impl Stored {
             Item::Message(m) => &m.sensitivity,
             Item::MeetingRequest(m) => &m.sensitivity,
             Item::Cancellation(m) => &m.sensitivity,
+            Item::Response(m) => &m.sensitivity,
         };
         matches!(s, Some(t::SensitivityChoices::Private))
     }

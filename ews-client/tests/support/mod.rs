@@ -349,6 +349,15 @@ pub fn validate_request(envelope: &str) -> bool {
     true
 }
 
+/// Every 200 response a test server sent validates against messages.xsd.
+pub fn check_responses(server: &ews_testserver::TestServer) {
+    let exchanges = server.control().exchanges();
+    assert!(!exchanges.is_empty());
+    for e in exchanges.iter().filter(|e| e.status == 200) {
+        validate_request(&e.response);
+    }
+}
+
 /// The line of the first schema-validity error xmllint reports for the standalone document
 /// `doc` (`None` when it validates); skips (`Err`) only when xmllint is missing outside CI.
 pub fn xmllint_error_line(doc: &str) -> Result<Option<usize>, ()> {

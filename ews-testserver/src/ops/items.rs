@@ -3,11 +3,11 @@
 use ews_types::runtime::DateTime;
 use ews_types::{m, t};
 
-use super::{Ctx, folder_owner, level, sees_private};
+use super::{Ctx, folder_owner, level, meetings, sees_private};
 use crate::soap::Fault;
 use crate::store::{Item, Level, Store, Stored};
 
-type Code = m::ResponseCode;
+pub(super) type Code = m::ResponseCode;
 type Choice = m::ArrayOfResponseMessagesChoice;
 
 macro_rules! fail {
@@ -39,7 +39,7 @@ fn messages(content: Vec<Choice>) -> m::ArrayOfResponseMessages {
     m::ArrayOfResponseMessages { content }
 }
 
-fn now() -> DateTime {
+pub(super) fn now() -> DateTime {
     chrono::Utc::now().into()
 }
 
@@ -64,7 +64,7 @@ pub(crate) fn target(
     }
 }
 
-fn denied() -> (Code, String) {
+pub(super) fn denied() -> (Code, String) {
     (
         Code::ErrorAccessDenied,
         "Access is denied. Check credentials and try again.".into(),
@@ -77,7 +77,7 @@ fn has_attendees(c: &t::CalendarItem) -> bool {
         .any(|a| a.as_ref().is_some_and(|a| !a.attendee.is_empty()))
 }
 
-fn attendee_addresses(c: &t::CalendarItem) -> Vec<String> {
+pub(super) fn attendee_addresses(c: &t::CalendarItem) -> Vec<String> {
     [&c.required_attendees, &c.optional_attendees, &c.resources]
         .iter()
         .filter_map(|a| a.as_ref())
@@ -96,35 +96,8 @@ fn all_recipients(msg: &t::Message) -> Vec<String> {
         .collect()
 }
 
-/// Whose inboxes a meeting request for `mbx` lands in: the mailbox itself and/or its delegates
-/// that receive copies of meeting messages, per `DeliverMeetingRequests`.
-fn request_recipients(store: &Store, mbx: usize) -> Vec<(usize, bool)> {
-    let m = &store.mailboxes[mbx];
-    let delegates: Vec<usize> = m
-        .delegates
-        .iter()
-        .filter(|d| d.receive_copies)
-        .filter_map(|d| store.find_smtp(&d.smtp))
-        .collect();
-    let delegates = delegates.into_iter().map(|d| (d, false));
-    if m.delegates.iter().all(|d| !d.receive_copies) {
-        return vec![(mbx, false)];
-    }
-    match m.deliver {
-        t::DeliverMeetingRequests::DelegatesOnly => delegates.collect(),
-        t::DeliverMeetingRequests::NoForward => vec![(mbx, false)],
-        t::DeliverMeetingRequests::DelegatesAndMe => {
-            std::iter::once((mbx, false)).chain(delegates).collect()
-        }
-        // The principal gets an informational copy it cannot respond to.
-        t::DeliverMeetingRequests::DelegatesAndSendInformationToMe => {
-            std::iter::once((mbx, true)).chain(delegates).collect()
-        }
-    }
-}
-
 /// Adds an item to a folder and returns its id.
-fn put(
+pub(super) fn put(
     store: &mut Store,
     mbx: usize,
     folder: t::DistinguishedFolderIdName,
@@ -192,6 +165,10 @@ fn create_one(
         ));
     };
     let acting_smtp = store.mailboxes[acting].smtp.clone();
+    if let Some((answer, reference, body)) = meetings::answer_of(&item) {
+        meetings::respond(store, ctx, answer, reference, body, disposition)?;
+        return Ok(Vec::new());
+    }
     match item {
         t::NonEmptyArrayOfAllItemsChoice::CalendarItem(mut c) => {
             let (owner, fname) = match folder {
@@ -222,72 +199,9 @@ fn create_one(
                 Item::Calendar(Box::new(c.clone())),
             );
             if send {
-                // From is the organizer; Sender is whoever acted: the delegate ("on behalf
-                // of"), or the owner itself under impersonation ("send as").
-                let sender = store.mailboxes[acting].recipient();
-                let request = t::MeetingRequestMessage {
-                    subject: c.subject.clone(),
-                    body: c.body.clone(),
-                    sensitivity: c.sensitivity,
-                    from: Some(organizer.clone()),
-                    sender: Some(sender),
-                    organizer: Some(organizer),
-                    start: c.start,
-                    end: c.end,
-                    location: c.location.clone(),
-                    required_attendees: c.required_attendees.clone(),
-                    optional_attendees: c.optional_attendees.clone(),
-                    is_meeting: Some(true),
-                    date_time_received: Some(now()),
-                    date_time_sent: Some(now()),
-                    meeting_request_type: Some(t::MeetingRequestType::NewMeetingRequest),
-                    ..Default::default()
-                };
-                for a in attendee_addresses(&c) {
-                    let Some(mbx) = store.find_smtp(&a) else {
-                        continue;
-                    };
-                    // The attendee's calendar gets a tentative copy, and the request goes where
-                    // the attendee's DeliverMeetingRequests setting sends it.
-                    let tentative = t::CalendarItem {
-                        item_id: None,
-                        legacy_free_busy_status: Some(t::LegacyFreeBusy::Tentative),
-                        ..c.clone()
-                    };
-                    let copy = put(
-                        store,
-                        mbx,
-                        t::DistinguishedFolderIdName::Calendar,
-                        &acting_smtp,
-                        Item::Calendar(Box::new(tentative)),
-                    );
-                    let mut req = request.clone();
-                    req.associated_calendar_item_id = Some(copy);
-                    for (rcpt, informational) in request_recipients(store, mbx) {
-                        let mut req = req.clone();
-                        if informational {
-                            req.meeting_request_type =
-                                Some(t::MeetingRequestType::PrincipalWantsCopy);
-                        }
-                        put(
-                            store,
-                            rcpt,
-                            t::DistinguishedFolderIdName::Inbox,
-                            &acting_smtp,
-                            Item::MeetingRequest(Box::new(req)),
-                        );
-                    }
-                }
-                if invitations == Some(t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy)
-                {
-                    put(
-                        store,
-                        owner,
-                        t::DistinguishedFolderIdName::Sentitems,
-                        &acting_smtp,
-                        Item::MeetingRequest(Box::new(request)),
-                    );
-                }
+                let save_copy = invitations
+                    == Some(t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy);
+                meetings::invite(store, acting, owner, &c, save_copy, None);
             }
             Ok(vec![t::ArrayOfRealItemsChoice::CalendarItem(
                 t::CalendarItem {
@@ -394,6 +308,18 @@ pub(crate) fn present(s: &Stored, id_only: bool) -> t::ArrayOfRealItemsChoice {
                 ..Default::default()
             })
         }
+        (Item::Response(_), true) => {
+            t::ArrayOfRealItemsChoice::MeetingResponse(t::MeetingResponseMessage {
+                item_id: id,
+                ..Default::default()
+            })
+        }
+        (Item::Response(r), false) => {
+            t::ArrayOfRealItemsChoice::MeetingResponse(t::MeetingResponseMessage {
+                item_id: id,
+                ..(**r).clone()
+            })
+        }
         (Item::Cancellation(_), true) => {
             t::ArrayOfRealItemsChoice::MeetingCancellation(t::MeetingCancellationMessage {
                 item_id: id,
@@ -433,7 +359,7 @@ fn item_ids(ids: &t::NonEmptyArrayOfBaseItemIds) -> Vec<Option<&t::ItemId>> {
         .collect()
 }
 
-fn not_found() -> (Code, String) {
+pub(super) fn not_found() -> (Code, String) {
     (
         Code::ErrorItemNotFound,
         "The specified object was not found in the store.".into(),
@@ -632,7 +558,7 @@ pub(crate) fn delete(
                 .items
                 .remove(i);
             if let Item::Calendar(c) = &s.item {
-                cancel(store, ctx, mbx, c, r.send_meeting_cancellations);
+                meetings::cancel(store, ctx, mbx, c, r.send_meeting_cancellations);
             }
             if r.delete_type == t::Disposal::MoveToDeletedItems
                 && folder != t::DistinguishedFolderIdName::Deleteditems
@@ -688,11 +614,28 @@ pub(crate) fn update(
             {
                 return Err((Code::ErrorIrresolvableConflict, "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.".into()));
             }
+            let mut time_or_place = false;
             for u in &change.updates.content {
                 apply(&mut s.item, u)?;
+                time_or_place |= field_uri(u).is_some_and(meetings::is_time_or_place);
             }
             s.version += 1;
-            Ok(present(s, true))
+            let meeting = match &mut s.item {
+                Item::Calendar(c) if c.is_meeting == Some(true) => {
+                    if time_or_place {
+                        let n = c.appointment_sequence_number.unwrap_or(0);
+                        c.appointment_sequence_number = Some(n + 1);
+                    }
+                    Some((**c).clone())
+                }
+                _ => None,
+            };
+            let presented = present(s, true);
+            if let Some(c) = meeting {
+                let how = r.send_meeting_invitations_or_cancellations;
+                meetings::updated(store, ctx, mbx, &c, how, time_or_place);
+            }
+            Ok(presented)
         })();
         out.push(Choice::UpdateItemResponseMessage(match result {
             Ok(item) => ok!(UpdateItemResponseMessage {
@@ -770,6 +713,20 @@ fn apply(
     Ok(())
 }
 
+/// The property a change names, when it names one by `FieldURI`.
+fn field_uri(u: &t::NonEmptyArrayOfItemChangeDescriptionsChoice) -> Option<t::UnindexedFieldURI> {
+    use t::NonEmptyArrayOfItemChangeDescriptionsChoice as U;
+    let path = match u {
+        U::SetItemField(s) => &s.path,
+        U::DeleteItemField(d) => &d.path,
+        U::AppendToItemField(a) => &a.path,
+    };
+    match path {
+        t::Path::FieldURI(p) => Some(p.field_uri),
+        _ => None,
+    }
+}
+
 type Fields = (
     Option<String>,
     Option<t::Body>,
@@ -815,6 +772,7 @@ fn subject_mut(item: &mut Item) -> &mut Option<String> {
         Item::Message(m) => &mut m.subject,
         Item::MeetingRequest(r) => &mut r.subject,
         Item::Cancellation(r) => &mut r.subject,
+        Item::Response(r) => &mut r.subject,
     }
 }
 
@@ -824,6 +782,7 @@ fn body_mut(item: &mut Item) -> &mut Option<t::Body> {
         Item::Message(m) => &mut m.body,
         Item::MeetingRequest(r) => &mut r.body,
         Item::Cancellation(r) => &mut r.body,
+        Item::Response(r) => &mut r.body,
     }
 }
 
@@ -918,75 +877,7 @@ pub(crate) fn send(
     })
 }
 
-/// The organizer deleted a meeting: with `SendToAll…`, each attendee gets a cancellation (where
-/// its `DeliverMeetingRequests` sends meeting messages) and its copy is marked cancelled.
-fn cancel(
-    store: &mut Store,
-    ctx: &Ctx,
-    owner: usize,
-    c: &t::CalendarItem,
-    how: Option<t::CalendarItemCreateOrDeleteOperation>,
-) {
-    use t::CalendarItemCreateOrDeleteOperation as Op;
-    let organizer = address_of(&c.organizer);
-    if !matches!(how, Some(Op::SendToAllAndSaveCopy | Op::SendOnlyToAll))
-        || organizer.as_deref() != Some(store.mailboxes[owner].smtp.as_str())
-    {
-        return;
-    }
-    let Some(acting) = ctx.acting else { return };
-    let acting_smtp = store.mailboxes[acting].smtp.clone();
-    let cancellation = t::MeetingCancellationMessage {
-        subject: c.subject.as_ref().map(|s| format!("Canceled: {s}")),
-        from: Some(store.mailboxes[owner].recipient()),
-        sender: Some(store.mailboxes[acting].recipient()),
-        start: c.start,
-        end: c.end,
-        location: c.location.clone(),
-        date_time_received: Some(now()),
-        date_time_sent: Some(now()),
-        ..Default::default()
-    };
-    for a in attendee_addresses(c) {
-        let Some(mbx) = store.find_smtp(&a) else {
-            continue;
-        };
-        if let Some(cal) = store.mailboxes[mbx]
-            .folders
-            .get_mut(&t::DistinguishedFolderIdName::Calendar)
-        {
-            for s in &mut cal.items {
-                if let Item::Calendar(copy) = &mut s.item
-                    && copy.uid.is_some()
-                    && copy.uid == c.uid
-                {
-                    copy.is_cancelled = Some(true);
-                    s.version += 1;
-                }
-            }
-        }
-        for (rcpt, _) in request_recipients(store, mbx) {
-            put(
-                store,
-                rcpt,
-                t::DistinguishedFolderIdName::Inbox,
-                &acting_smtp,
-                Item::Cancellation(Box::new(cancellation.clone())),
-            );
-        }
-    }
-    if how == Some(Op::SendToAllAndSaveCopy) {
-        put(
-            store,
-            owner,
-            t::DistinguishedFolderIdName::Sentitems,
-            &acting_smtp,
-            Item::Cancellation(Box::new(cancellation)),
-        );
-    }
-}
-
-fn address_of(r: &Option<t::SingleRecipient>) -> Option<String> {
+pub(super) fn address_of(r: &Option<t::SingleRecipient>) -> Option<String> {
     r.as_ref().and_then(|r| match &r.content {
         t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
     })

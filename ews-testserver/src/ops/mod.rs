@@ -3,6 +3,7 @@
 mod delegates;
 mod folders;
 mod items;
+mod meetings;
 mod names;
 mod restrict;
 

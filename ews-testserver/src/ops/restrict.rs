@@ -41,6 +41,8 @@ fn value(s: &Stored, field: t::UnindexedFieldURI) -> Result<Option<Value>, Failu
         (F::ItemSubject, Item::Message(m)) => m.subject.clone().map(Value::Text),
         (F::ItemSubject, Item::MeetingRequest(r)) => r.subject.clone().map(Value::Text),
         (F::ItemSubject, Item::Cancellation(r)) => r.subject.clone().map(Value::Text),
+        (F::ItemSubject, Item::Response(r)) => r.subject.clone().map(Value::Text),
+        (F::ItemDateTimeReceived, Item::Response(r)) => time(&r.date_time_received),
         (F::ItemDateTimeReceived, Item::Cancellation(r)) => time(&r.date_time_received),
         (F::ItemDateTimeReceived, Item::Message(m)) => time(&m.date_time_received),
         (F::ItemDateTimeReceived, Item::MeetingRequest(r)) => time(&r.date_time_received),
