@@ -284,6 +284,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// The next child of `parent`, or `None` once its end tag is consumed.
+    #[inline]
     pub fn next_child(&mut self, parent: &Start<'a>) -> Result<Option<Start<'a>>, DeError> {
         self.next_child_in(parent, true)
     }

@@ -11,11 +11,13 @@ use crate::runtime::traits::XmlValue;
 /// reader.
 impl<'a> XmlReader<'a> {
     /// Whether this reader validates strictly.
+    #[inline]
     pub fn is_strict(&self) -> bool {
         self.config.strict
     }
 
     /// A child of `parent` that its type has no field for: skipped, or an error when strict.
+    #[inline]
     pub fn unknown(&mut self, parent: &Start<'a>, child: Start<'a>) -> Result<(), DeError> {
         if self.config.strict {
             return Err(at(
@@ -31,6 +33,7 @@ impl<'a> XmlReader<'a> {
 
     /// An attribute of `start` that its type does not declare: ignored, or an error when
     /// strict unless it belongs to a namespace the schema leaves open (SOAP, `xsi:`, others).
+    #[inline]
     pub fn unknown_attr(&self, start: &Start<'a>, attr: &Attr<'a>) -> Result<(), DeError> {
         let ours = matches!(
             attr.ns,
@@ -49,6 +52,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// For a type without attributes: when strict, refuses any undeclared attribute of `start`.
+    #[inline]
     pub fn no_attributes(&self, start: &Start<'a>) -> Result<(), DeError> {
         if self.config.strict {
             for a in self.attributes(start) {
@@ -63,6 +67,7 @@ impl<'a> XmlReader<'a> {
     /// required), and `next` is one past the last field filled. An
     /// element before the last filled field, or one that skips a required field, is not
     /// expected there (reported at `child`, as an XSD validator does).
+    #[inline]
     pub fn sequence(
         &self,
         child: &Start<'a>,
@@ -73,6 +78,17 @@ impl<'a> XmlReader<'a> {
         if !self.config.strict {
             return Ok(());
         }
+        self.strict_sequence(child, next, index, fields)
+    }
+
+    #[cold]
+    fn strict_sequence(
+        &self,
+        child: &Start<'a>,
+        next: &mut usize,
+        index: usize,
+        fields: &[(&'static str, bool)],
+    ) -> Result<(), DeError> {
         let out_of_order = index + 1 < *next;
         let skipped = fields
             .get(*next..index)
@@ -101,11 +117,13 @@ impl<'a> XmlReader<'a> {
 
     /// In a sequence group: whether field `index` may follow (`next` is one past the last field
     /// filled); an earlier field starts the next repetition of the group.
+    #[inline]
     pub fn follows(&self, next: usize, index: usize) -> bool {
         !self.config.strict || index + 1 >= next
     }
 
     /// `minOccurs` of a repeated child, when strict.
+    #[inline]
     pub fn at_least(
         &self,
         parent: &Start<'a>,
@@ -128,6 +146,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// Reads a simple-typed element whose type has facets; a strict reader checks them.
+    #[inline]
     pub fn read_checked<T: XmlValue>(
         &mut self,
         start: Start<'a>,
@@ -154,6 +173,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// Parses an attribute whose type has facets; a strict reader checks them.
+    #[inline]
     pub fn parse_checked<T: XmlValue>(
         &self,
         attr: &Attr<'a>,
