@@ -15,7 +15,7 @@ use ews_testserver::store::Item;
 use ews_testserver::{Org, TestServer};
 use ews_types::m::ResponseCode;
 use ews_types::{m, t};
-use support::{appointment, check_responses};
+use support::{address, appointment, check_responses};
 
 const ORG: &str = r#"
 [[mailbox]]
@@ -90,12 +90,6 @@ fn folder(server: &TestServer, mailbox: &str, f: t::DistinguishedFolderIdName) -
             .iter()
             .map(|x| x.item.clone())
             .collect()
-    })
-}
-
-fn address(r: &Option<t::SingleRecipient>) -> Option<String> {
-    r.as_ref().and_then(|r| match &r.content {
-        t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
     })
 }
 

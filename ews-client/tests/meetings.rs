@@ -10,7 +10,7 @@ use ews_testserver::{Org, TestServer};
 use ews_types::m::ResponseCode;
 use ews_types::runtime::XmlValue;
 use ews_types::{m, t};
-use support::{appointment, check_responses};
+use support::{address, appointment, check_responses};
 
 use t::DistinguishedFolderIdName as F;
 
@@ -73,12 +73,6 @@ fn calendar_item(item: &Item) -> &t::CalendarItem {
         Item::Calendar(c) => c,
         other => panic!("not a calendar item: {other:?}"),
     }
-}
-
-fn address(r: &Option<t::SingleRecipient>) -> Option<String> {
-    r.as_ref().and_then(|r| match &r.content {
-        t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
-    })
 }
 
 /// A CreateItem carrying one response object.

@@ -349,6 +349,13 @@ pub fn validate_request(envelope: &str) -> bool {
     true
 }
 
+/// The SMTP address of a `From` or `Sender`.
+pub fn address(r: &Option<t::SingleRecipient>) -> Option<String> {
+    r.as_ref().and_then(|r| match &r.content {
+        t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
+    })
+}
+
 /// Every 200 response a test server sent validates against messages.xsd.
 pub fn check_responses(server: &ews_testserver::TestServer) {
     let exchanges = server.control().exchanges();
