@@ -26,6 +26,7 @@
 //! ```
 
 mod affinity;
+mod answers;
 mod auth;
 mod builder;
 pub mod bulk;
@@ -45,6 +46,7 @@ mod throttle;
 mod transport;
 
 pub use affinity::AffinityGroup;
+pub use answers::MeetingAnswer;
 pub use auth::{AccessToken, ClientCredentials, Credentials, TokenKind, TokenProvider};
 pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY};
 pub use client::{Client, Response};

@@ -3,7 +3,7 @@
 
 mod support;
 
-use ews_client::{Delegate, DelegationProblem, ErrorKind, PermissionLevel};
+use ews_client::{Delegate, DelegationProblem, ErrorKind, MeetingAnswer, PermissionLevel};
 use ews_types::t;
 use support::*;
 
@@ -44,6 +44,36 @@ async fn meeting_on_behalf_goes_to_the_principals_calendar() {
         "delegate access never impersonates"
     );
     assert_eq!(req.headers["x-anchormailbox"], "boss@contoso.com");
+    validate_request(&body);
+}
+
+#[tokio::test]
+async fn answering_on_behalf_sends_a_response_object_with_an_escaped_body() {
+    let script = Script::new([ok(created(&["AAMkAnswer"]))]);
+    let c = client(script.clone()).build().unwrap();
+    c.mailbox("boss@contoso.com")
+        .unwrap()
+        .answer_meeting(
+            t::ItemId {
+                id: "AAMkRequest".into(),
+                change_key: Some("CQAAAB".into()),
+            },
+            MeetingAnswer::Decline,
+            Some("Out <all week> & ]]> back Monday"),
+        )
+        .await
+        .unwrap();
+    let req = sent(&script, 0);
+    let body = body_text(&req);
+    assert!(
+        body.contains(r#"<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:DeclineItem><t:Body BodyType="Text">Out &lt;all week&gt; &amp; ]]&gt; back Monday</t:Body><t:ReferenceItemId Id="AAMkRequest" ChangeKey="CQAAAB"/></t:DeclineItem></m:Items></m:CreateItem>"#),
+        "{body}"
+    );
+    assert_eq!(req.headers["x-anchormailbox"], "boss@contoso.com");
+    assert_eq!(
+        req.headers["soapaction"],
+        "\"http://schemas.microsoft.com/exchange/services/2006/messages/CreateItem\""
+    );
     validate_request(&body);
 }
 

@@ -4,7 +4,7 @@
 
 mod support;
 
-use ews_client::{Client, ConnectingSid, Credentials, ErrorKind};
+use ews_client::{Client, ConnectingSid, Credentials, DelegationProblem, ErrorKind, MeetingAnswer};
 use ews_testserver::store::Item;
 use ews_testserver::{Org, TestServer};
 use ews_types::m::ResponseCode;
@@ -247,17 +247,21 @@ async fn a_delegate_answers_on_behalf_of_the_principal() {
     let e = temp.send(&accept(&copy)).await.unwrap_err();
     assert_eq!(e.response_code(), Some(&ResponseCode::ErrorAccessDenied));
     assert_eq!(e.kind(), ErrorKind::Response);
-    // The Editor delegate accepts the copy it received.
+    let e = temp
+        .mailbox("boss@contoso.com")
+        .unwrap()
+        .answer_meeting(copy.clone(), MeetingAnswer::Accept, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.problem, Some(DelegationProblem::AccessDenied));
+    // The Editor delegate answers the copy it received, with the helper.
     let request = items(&server, "assistant@contoso.com", F::Inbox)
         .remove(0)
         .0;
-    let tentative =
-        t::NonEmptyArrayOfAllItemsChoice::TentativelyAcceptItem(t::TentativelyAcceptItem {
-            reference_item_id: Some(request),
-            ..Default::default()
-        });
     login(&server, "assistant@contoso.com", "assistant-pw")
-        .send(&answer(tentative))
+        .mailbox("boss@contoso.com")
+        .unwrap()
+        .answer_meeting(request, MeetingAnswer::Tentative, Some("Boss may be late"))
         .await
         .unwrap();
     let c = calendar_item(&items(&server, "boss@contoso.com", F::Calendar)[0].1).clone();
@@ -270,6 +274,7 @@ async fn a_delegate_answers_on_behalf_of_the_principal() {
     assert_eq!(address(&r.from).as_deref(), Some("boss@contoso.com"));
     assert_eq!(address(&r.sender).as_deref(), Some("assistant@contoso.com"));
     assert_eq!(r.subject.as_deref(), Some("Tentative: Planning"));
+    assert_eq!(r.body.as_ref().unwrap().value, "Boss may be late");
     assert_eq!(
         recorded(&server),
         [(
