@@ -35,7 +35,7 @@ macro_rules! ok {
 }
 pub(crate) use ok;
 
-fn messages(content: Vec<Choice>) -> m::ArrayOfResponseMessages {
+pub(super) fn messages(content: Vec<Choice>) -> m::ArrayOfResponseMessages {
     m::ArrayOfResponseMessages { content }
 }
 
@@ -349,7 +349,7 @@ pub(crate) fn present(s: &Stored, id_only: bool) -> t::ArrayOfRealItemsChoice {
     }
 }
 
-fn item_ids(ids: &t::NonEmptyArrayOfBaseItemIds) -> Vec<Option<&t::ItemId>> {
+pub(super) fn item_ids(ids: &t::NonEmptyArrayOfBaseItemIds) -> Vec<Option<&t::ItemId>> {
     ids.content
         .iter()
         .map(|i| match i {

@@ -4,6 +4,7 @@ mod delegates;
 mod folders;
 mod items;
 mod meetings;
+mod movecopy;
 mod names;
 mod restrict;
 
@@ -106,6 +107,8 @@ pub(crate) fn dispatch(
         G::FindItem(r) => G::FindItemResponse(items::find(store, ctx, r)?),
         G::DeleteItem(r) => G::DeleteItemResponse(items::delete(store, ctx, r)?),
         G::UpdateItem(r) => G::UpdateItemResponse(items::update(store, ctx, r)?),
+        G::MoveItem(r) => G::MoveItemResponse(movecopy::move_items(store, ctx, r)?),
+        G::CopyItem(r) => G::CopyItemResponse(movecopy::copy_items(store, ctx, r)?),
         G::SendItem(r) => G::SendItemResponse(items::send(store, ctx, r)?),
         G::GetFolder(r) => G::GetFolderResponse(folders::get(store, ctx, r)?),
         G::UpdateFolder(r) => G::UpdateFolderResponse(folders::update(store, ctx, r)?),

@@ -1,0 +1,229 @@
+//! MoveItem and CopyItem against ews-testserver (what an archiver does), read back from the
+//! mailboxes: new ids, one result per id in order, and the rights each needs.
+
+mod support;
+
+use ews_client::{Client, ConnectingSid, Credentials, ErrorKind};
+use ews_testserver::store::Item;
+use ews_testserver::{Org, TestServer};
+use ews_types::m::ResponseCode;
+use ews_types::{m, t};
+use support::check_responses;
+
+use t::DistinguishedFolderIdName as F;
+
+const ORG: &str = r#"
+[[mailbox]]
+smtp = "boss@contoso.com"
+password = "boss-pw"
+[[mailbox]]
+smtp = "assistant@contoso.com"
+password = "assistant-pw"
+
+[[account]]
+user = "svc-archive"
+password = "svc-pw"
+impersonation = true
+
+[[delegate]]
+principal = "boss@contoso.com"
+delegate = "assistant@contoso.com"
+inbox = "Reviewer"
+"#;
+
+fn login(server: &TestServer, user: &str, password: &str) -> Client {
+    Client::builder(server.url())
+        .credentials(Credentials::basic(user, password))
+        .build()
+        .unwrap()
+}
+
+fn subjects(server: &TestServer, mailbox: &str, f: F) -> Vec<String> {
+    server.with_store(|s| {
+        let i = s.find_smtp(mailbox).unwrap();
+        s.mailboxes[i].folders[&f]
+            .items
+            .iter()
+            .map(|x| match &x.item {
+                Item::Message(m) => m.subject.clone().unwrap_or_default(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    })
+}
+
+fn ids(server: &TestServer, mailbox: &str, f: F) -> Vec<t::ItemId> {
+    server.with_store(|s| {
+        let i = s.find_smtp(mailbox).unwrap();
+        s.mailboxes[i].folders[&f]
+            .items
+            .iter()
+            .map(|x| x.item_id())
+            .collect()
+    })
+}
+
+fn to(f: F) -> t::TargetFolderId {
+    t::TargetFolderId {
+        content: t::TargetFolderIdChoice::DistinguishedFolderId(t::DistinguishedFolderId {
+            id: f,
+            ..Default::default()
+        }),
+    }
+}
+
+fn id_list(ids: &[t::ItemId]) -> t::NonEmptyArrayOfBaseItemIds {
+    t::NonEmptyArrayOfBaseItemIds {
+        content: ids
+            .iter()
+            .cloned()
+            .map(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId)
+            .collect(),
+    }
+}
+
+/// Three drafts in the boss's Drafts folder, saved by impersonation.
+async fn drafts(server: &TestServer) {
+    let boss = login(server, "svc-archive", "svc-pw")
+        .impersonate(ConnectingSid::smtp("boss@contoso.com"))
+        .unwrap();
+    for subject in ["one", "two", "three"] {
+        boss.send(&m::CreateItem {
+            message_disposition: Some(t::MessageDisposition::SaveOnly),
+            items: t::NonEmptyArrayOfAllItems {
+                content: vec![t::NonEmptyArrayOfAllItemsChoice::Message(t::Message {
+                    subject: Some(subject.into()),
+                    ..Default::default()
+                })],
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn moved_items_get_new_ids_and_copies_leave_the_original() {
+    let server = TestServer::start(Org::from_toml(ORG).unwrap())
+        .await
+        .unwrap();
+    drafts(&server).await;
+    let boss = login(&server, "svc-archive", "svc-pw")
+        .impersonate(ConnectingSid::smtp("boss@contoso.com"))
+        .unwrap();
+    let mut drafts = ids(&server, "boss@contoso.com", F::Drafts);
+    // one unknown id in the middle: three results, in order, nothing lost
+    let unknown = t::ItemId {
+        id: "no-such-item".into(),
+        change_key: None,
+    };
+    drafts.insert(1, unknown);
+    let moved = boss
+        .send_batch(
+            &m::MoveItem {
+                to_folder_id: to(F::Inbox),
+                item_ids: id_list(&drafts[..3]),
+                return_new_item_ids: Some(true),
+            },
+            3,
+        )
+        .await
+        .unwrap();
+    assert!(moved[0].is_ok() && moved[2].is_ok());
+    assert_eq!(
+        moved[1].as_ref().unwrap_err().response_code(),
+        Some(&ResponseCode::ErrorItemNotFound)
+    );
+    assert_eq!(
+        subjects(&server, "boss@contoso.com", F::Inbox),
+        ["one", "two"]
+    );
+    assert_eq!(subjects(&server, "boss@contoso.com", F::Drafts), ["three"]);
+    let m::ArrayOfResponseMessagesChoice::MoveItemResponseMessage(info) =
+        moved[0].as_ref().unwrap()
+    else {
+        panic!("{:?}", moved[0])
+    };
+    let new_id = ews_client::item_id(&info.items.as_ref().unwrap().content[0])
+        .unwrap()
+        .clone();
+    assert_ne!(new_id.id, drafts[0].id, "a moved item gets a new id");
+    assert_eq!(ids(&server, "boss@contoso.com", F::Inbox)[0], new_id);
+    // the old id is gone
+    let e = boss
+        .send(&m::MoveItem {
+            to_folder_id: to(F::Deleteditems),
+            item_ids: id_list(&drafts[..1]),
+            return_new_item_ids: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.response_code(), Some(&ResponseCode::ErrorItemNotFound));
+
+    // a copy leaves the original where it was
+    boss.send(&m::CopyItem {
+        to_folder_id: to(F::Sentitems),
+        item_ids: id_list(&[new_id]),
+        return_new_item_ids: Some(true),
+    })
+    .await
+    .unwrap();
+    assert_eq!(subjects(&server, "boss@contoso.com", F::Sentitems), ["one"]);
+    assert_eq!(
+        subjects(&server, "boss@contoso.com", F::Inbox),
+        ["one", "two"]
+    );
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn moving_needs_delete_rights_and_stays_within_one_mailbox() {
+    let server = TestServer::start(Org::from_toml(ORG).unwrap())
+        .await
+        .unwrap();
+    drafts(&server).await;
+    let boss = login(&server, "boss@contoso.com", "boss-pw");
+    let first = ids(&server, "boss@contoso.com", F::Drafts).remove(0);
+    boss.send(&m::MoveItem {
+        to_folder_id: to(F::Inbox),
+        item_ids: id_list(std::slice::from_ref(&first)),
+        return_new_item_ids: None,
+    })
+    .await
+    .unwrap();
+    let in_inbox = ids(&server, "boss@contoso.com", F::Inbox).remove(0);
+    // The assistant reviews the boss's inbox: it may not move out of it, and cannot copy into
+    // its own mailbox (another mailbox).
+    let assistant = login(&server, "assistant@contoso.com", "assistant-pw")
+        .mailbox("boss@contoso.com")
+        .unwrap();
+    let boss_deleted = t::TargetFolderId {
+        content: t::TargetFolderIdChoice::DistinguishedFolderId(assistant.folder(F::Deleteditems)),
+    };
+    let e = assistant
+        .send(&m::MoveItem {
+            to_folder_id: boss_deleted,
+            item_ids: id_list(std::slice::from_ref(&in_inbox)),
+            return_new_item_ids: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.response_code(), Some(&ResponseCode::ErrorAccessDenied));
+    assert_eq!(e.kind(), ErrorKind::Response);
+    let e = login(&server, "assistant@contoso.com", "assistant-pw")
+        .send(&m::CopyItem {
+            to_folder_id: to(F::Inbox),
+            item_ids: id_list(&[in_inbox]),
+            return_new_item_ids: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.response_code(),
+        Some(&ResponseCode::ErrorCrossMailboxMoveCopy)
+    );
+    assert_eq!(subjects(&server, "boss@contoso.com", F::Inbox), ["one"]);
+    assert!(subjects(&server, "assistant@contoso.com", F::Inbox).is_empty());
+    check_responses(&server);
+}
