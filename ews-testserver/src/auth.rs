@@ -23,7 +23,7 @@ pub(crate) struct Account {
 pub(crate) fn authenticate(state: &State, headers: &HeaderMap) -> Option<Account> {
     let value = headers.get("authorization")?.to_str().ok()?;
     let (scheme, rest) = value.split_once(' ')?;
-    let store = state.store.lock().expect("store lock");
+    let store = state.store();
     if scheme.eq_ignore_ascii_case("basic") {
         let decoded = String::from_utf8(STANDARD.decode(rest.trim()).ok()?).ok()?;
         let (user, password) = decoded.split_once(':')?;

@@ -189,8 +189,23 @@ async fn handle(state: &State, headers: &HeaderMap, request: &str) -> Handled {
         return fault(f, Some(op));
     }
     let result = {
-        let mut store = state.store.lock().expect("store lock");
-        ops::dispatch(&mut store, &ctx, body)
+        let mut store = state.store();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ops::dispatch(&mut store, &ctx, body)
+        }))
+        .unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Fault::new(
+                m::ResponseCode::ErrorInternalServerError,
+                format!(
+                    "ews-testserver failed on this {op} request (a bug in the test server): {why}"
+                ),
+            ))
+        })
     };
     match result {
         Ok(resp) => (StatusCode::OK, Some(op), response(resp), Vec::new()),

@@ -63,7 +63,7 @@ pub(crate) fn context(
             "Impersonated requests must carry X-AnchorMailbox.",
         ));
     }
-    let store = state.store.lock().expect("store lock");
+    let store = state.store();
     let target = match &imp.connecting_sid.content {
         t::ConnectingSIDChoice::SmtpAddress(a) => store.find_smtp(&a.value),
         t::ConnectingSIDChoice::PrimarySmtpAddress(a) => store.find_smtp(&a.value),
