@@ -3,7 +3,7 @@
 use ews_types::runtime::DateTime;
 use ews_types::{m, t};
 
-use super::{Ctx, folder_owner, level, meetings, sees_private};
+use super::{Ctx, folder_owner, level, meetings, recurrence, sees_private};
 use crate::soap::Fault;
 use crate::store::{Item, Level, Store, Stored};
 
@@ -186,6 +186,11 @@ fn create_one(
                             | t::CalendarItemCreateOrDeleteOperation::SendOnlyToAll
                     )
                 );
+            recurrence::check(&c)?;
+            if c.recurrence.is_some() {
+                c.calendar_item_type = Some(t::CalendarItemType::RecurringMaster);
+                c.is_recurring = Some(true);
+            }
             let organizer = store.mailboxes[owner].recipient();
             c.organizer = Some(organizer.clone());
             c.is_meeting = Some(has_attendees(&c) && send);
@@ -379,7 +384,11 @@ pub(crate) fn get(
                 Code::ErrorInvalidOperation,
                 "Only ItemId is supported.".into(),
             ))?;
-            let (mbx, folder, i) = store.locate(&id.id).ok_or_else(not_found)?;
+            let occurrence = recurrence::parse_occurrence_id(&id.id);
+            let master = occurrence
+                .as_ref()
+                .map_or(id.id.as_str(), |(m, _)| m.as_str());
+            let (mbx, folder, i) = store.locate(master).ok_or_else(not_found)?;
             if level(store, ctx, mbx, folder) < Level::Reviewer {
                 return Err(denied());
             }
@@ -387,7 +396,12 @@ pub(crate) fn get(
             if s.private() && !sees_private(store, ctx, mbx) {
                 return Err(denied());
             }
-            Ok(present(s, id_only))
+            match occurrence {
+                Some((_, start)) => recurrence::find(s, start)
+                    .map(|o| present(&o, id_only))
+                    .ok_or_else(|| recurrence::missing(s, start)),
+                None => Ok(present(s, id_only)),
+            }
         })();
         out.push(Choice::GetItemResponseMessage(match result {
             Ok(item) => ok!(ItemInfoResponseMessage {
@@ -476,8 +490,22 @@ fn view(
     v: &Option<m::FindItemChoice>,
     id_only: bool,
 ) -> t::FindItemParent {
+    // a calendar view shows a series as its occurrences
+    let expanded: Vec<Stored> = match v {
+        Some(m::FindItemChoice::CalendarView(cv)) => {
+            match (cv.start_date.to_utc(), cv.end_date.to_utc()) {
+                (Some(from), Some(until)) => items
+                    .iter()
+                    .flat_map(|s| recurrence::expand(s, from, until))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
     let (selected, offset, last, total) = match v {
         Some(m::FindItemChoice::CalendarView(cv)) => {
+            let mut items: Vec<&Stored> = expanded.iter().collect();
             let (start, end) = (cv.start_date.to_utc(), cv.end_date.to_utc());
             items.retain(|s| match (start_of(s), end_of(s), start, end) {
                 (Some(s0), Some(e0), Some(vs), Some(ve)) => s0 < ve && e0 > vs,
@@ -543,13 +571,33 @@ pub(crate) fn delete(
                 Code::ErrorInvalidOperation,
                 "Only ItemId is supported.".into(),
             ))?;
-            let (mbx, folder, i) = store.locate(&id.id).ok_or_else(not_found)?;
+            let occurrence = recurrence::parse_occurrence_id(&id.id);
+            let master = occurrence
+                .as_ref()
+                .map_or(id.id.as_str(), |(m, _)| m.as_str());
+            let (mbx, folder, i) = store.locate(master).ok_or_else(not_found)?;
             let lvl = level(store, ctx, mbx, folder);
             let own = ctx.acting.is_some_and(|a| {
                 store.mailboxes[a].smtp == store.mailboxes[mbx].folders[&folder].items[i].creator
             });
             if !(lvl >= Level::Editor || (lvl == Level::Author && own)) {
                 return Err(denied());
+            }
+            if let Some((_, start)) = occurrence {
+                // one occurrence: the series remembers it as deleted
+                let s = &mut store.mailboxes[mbx]
+                    .folders
+                    .get_mut(&folder)
+                    .expect("folder")
+                    .items[i];
+                if recurrence::find(s, start).is_none() {
+                    return Err(recurrence::missing(s, start));
+                }
+                if let Item::Calendar(c) = &mut s.item {
+                    recurrence::delete(c, start);
+                }
+                s.version += 1;
+                return Ok(());
             }
             let s = store.mailboxes[mbx]
                 .folders

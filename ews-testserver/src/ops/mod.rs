@@ -6,6 +6,7 @@ mod items;
 mod meetings;
 mod movecopy;
 mod names;
+mod recurrence;
 mod restrict;
 
 use ews_types::{m, t};

@@ -1,0 +1,249 @@
+//! Recurring series against ews-testserver: a delegate's calendar view shows the occurrences
+//! (across pages), occurrences are read and deleted by their own ids, and patterns the server
+//! cannot expand are refused.
+
+mod support;
+
+use chrono::{DateTime, TimeZone, Utc};
+use ews_client::{Client, Credentials, MailboxClient};
+use ews_testserver::{Org, TestServer};
+use ews_types::m::ResponseCode;
+use ews_types::runtime::{Date, XmlValue};
+use ews_types::{m, t};
+use support::check_responses;
+
+const ORG: &str = r#"
+[[mailbox]]
+smtp = "boss@contoso.com"
+password = "boss-pw"
+[[mailbox]]
+smtp = "assistant@contoso.com"
+password = "assistant-pw"
+
+[[delegate]]
+principal = "boss@contoso.com"
+delegate = "assistant@contoso.com"
+calendar = "Editor"
+"#;
+
+fn boss_calendar(server: &TestServer) -> MailboxClient {
+    Client::builder(server.url())
+        .credentials(Credentials::basic("assistant@contoso.com", "assistant-pw"))
+        .build()
+        .unwrap()
+        .mailbox("boss@contoso.com")
+        .unwrap()
+}
+
+fn utc(y: i32, mo: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, 0, 0).unwrap()
+}
+
+fn series(
+    subject: &str,
+    start: &str,
+    end: &str,
+    pattern: t::RecurrenceChoice,
+    range: t::RecurrenceChoice2,
+) -> t::CalendarItem {
+    t::CalendarItem {
+        subject: Some(subject.into()),
+        start: Some(XmlValue::from_text(start).unwrap()),
+        end: Some(XmlValue::from_text(end).unwrap()),
+        recurrence: Some(t::Recurrence {
+            content: pattern,
+            content2: range,
+        }),
+        ..Default::default()
+    }
+}
+
+fn date(d: &str) -> Date {
+    Date::from_text(d).unwrap()
+}
+
+async fn create(boss: &MailboxClient, item: t::CalendarItem) -> Result<(), ews_client::Error> {
+    boss.send(&m::CreateItem {
+        send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
+        saved_item_folder_id: Some(boss.target_folder(t::DistinguishedFolderIdName::Calendar)),
+        items: t::NonEmptyArrayOfAllItems {
+            content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item)],
+        },
+        ..Default::default()
+    })
+    .await
+    .map(drop)
+}
+
+fn starts(items: &[t::CalendarItem]) -> Vec<String> {
+    items
+        .iter()
+        .map(|c| c.start.as_ref().unwrap().to_text().into_owned())
+        .collect()
+}
+
+fn get(id: &t::ItemId) -> m::GetItem {
+    m::GetItem {
+        item_shape: t::ItemResponseShape {
+            base_shape: t::DefaultShapeNames::Default,
+            ..Default::default()
+        },
+        item_ids: t::NonEmptyArrayOfBaseItemIds {
+            content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id.clone())],
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_weekly_series_shows_as_occurrences_that_can_be_read_and_deleted() {
+    let server = TestServer::start(Org::from_toml(ORG).unwrap())
+        .await
+        .unwrap();
+    let boss = boss_calendar(&server);
+    let weekly = t::RecurrenceChoice::WeeklyRecurrence(t::WeeklyRecurrencePattern {
+        interval: 1,
+        days_of_week: vec![t::DayOfWeek::Monday, t::DayOfWeek::Wednesday],
+        first_day_of_week: None,
+    });
+    let six = t::RecurrenceChoice2::NumberedRecurrence(t::NumberedRecurrenceRange {
+        start_date: date("2026-12-07"),
+        number_of_occurrences: 6,
+    });
+    let item = series(
+        "Stand-up",
+        "2026-12-07T09:00:00Z",
+        "2026-12-07T09:30:00Z",
+        weekly,
+        six,
+    );
+    create(&boss, item).await.unwrap();
+    let (from, until) = (utc(2026, 12, 1, 0), utc(2027, 1, 1, 0));
+    let view = boss.calendar_view(from, until).await.unwrap();
+    assert_eq!(
+        starts(&view),
+        [
+            "2026-12-07T09:00:00Z",
+            "2026-12-09T09:00:00Z",
+            "2026-12-14T09:00:00Z",
+            "2026-12-16T09:00:00Z",
+            "2026-12-21T09:00:00Z",
+            "2026-12-23T09:00:00Z",
+        ]
+    );
+    assert!(view.iter().all(
+        |c| c.calendar_item_type == Some(t::CalendarItemType::Occurrence)
+            && c.end.as_ref().unwrap().to_utc().unwrap()
+                - c.start.as_ref().unwrap().to_utc().unwrap()
+                == chrono::Duration::minutes(30)
+    ));
+    // two per page: the client pages by start time and keeps every occurrence once
+    let paged = boss.calendar_view_paged(from, until, 2).await.unwrap();
+    assert_eq!(starts(&paged), starts(&view));
+
+    // an occurrence by its own id
+    let third = view[2].item_id.clone().unwrap();
+    let got = boss.send(&get(&third)).await.unwrap();
+    let debug = format!("{got:?}");
+    assert!(
+        debug.contains("2026-12-14T09:00:00") && debug.contains("Occurrence"),
+        "{debug}"
+    );
+    // deleting one occurrence leaves the rest of the series
+    let second = view[1].item_id.clone().unwrap();
+    boss.send(&m::DeleteItem {
+        delete_type: t::Disposal::MoveToDeletedItems,
+        send_meeting_cancellations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
+        item_ids: get(&second).item_ids,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let view = boss.calendar_view(from, until).await.unwrap();
+    assert_eq!(view.len(), 5);
+    assert!(!starts(&view).contains(&"2026-12-09T09:00:00Z".to_owned()));
+    let e = boss.send(&get(&second)).await.unwrap_err();
+    assert_eq!(
+        e.response_code(),
+        Some(&ResponseCode::ErrorCalendarOccurrenceIsDeletedFromRecurrence)
+    );
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn monthly_and_daily_series_follow_their_ranges() {
+    let server = TestServer::start(Org::from_toml(ORG).unwrap())
+        .await
+        .unwrap();
+    let boss = boss_calendar(&server);
+    // day 31 of every month until the end of April: the shorter months get their last day
+    let monthly = series(
+        "Month end close",
+        "2027-01-31T16:00:00Z",
+        "2027-01-31T17:00:00Z",
+        t::RecurrenceChoice::AbsoluteMonthlyRecurrence(t::AbsoluteMonthlyRecurrencePattern {
+            interval: 1,
+            day_of_month: 31,
+        }),
+        t::RecurrenceChoice2::EndDateRecurrence(t::EndDateRecurrenceRange {
+            start_date: date("2027-01-31"),
+            end_date: date("2027-04-30"),
+        }),
+    );
+    create(&boss, monthly).await.unwrap();
+    let view = boss
+        .calendar_view(utc(2027, 1, 1, 0), utc(2027, 6, 1, 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        starts(&view),
+        [
+            "2027-01-31T16:00:00Z",
+            "2027-02-28T16:00:00Z",
+            "2027-03-31T16:00:00Z",
+            "2027-04-30T16:00:00Z",
+        ]
+    );
+    // every other day with no end, at +01:00: a window starting mid-occurrence includes it
+    let daily = series(
+        "Walk",
+        "2026-12-01T10:00:00+01:00",
+        "2026-12-01T11:00:00+01:00",
+        t::RecurrenceChoice::DailyRecurrence(t::DailyRecurrencePattern { interval: 2 }),
+        t::RecurrenceChoice2::NoEndRecurrence(t::NoEndRecurrenceRange {
+            start_date: date("2026-12-01"),
+        }),
+    );
+    create(&boss, daily).await.unwrap();
+    let view = boss
+        .calendar_view(
+            Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap(),
+            utc(2026, 12, 8, 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        starts(&view),
+        [
+            "2026-12-01T10:00:00+01:00",
+            "2026-12-03T10:00:00+01:00",
+            "2026-12-05T10:00:00+01:00",
+            "2026-12-07T10:00:00+01:00",
+        ]
+    );
+    // patterns the server cannot expand are refused before anything is stored
+    let relative = series(
+        "Board",
+        "2026-12-01T10:00:00Z",
+        "2026-12-01T11:00:00Z",
+        t::RecurrenceChoice::RelativeMonthlyRecurrence(Default::default()),
+        t::RecurrenceChoice2::NoEndRecurrence(t::NoEndRecurrenceRange {
+            start_date: date("2026-12-01"),
+        }),
+    );
+    let e = create(&boss, relative).await.unwrap_err();
+    assert_eq!(
+        e.response_code(),
+        Some(&ResponseCode::ErrorUnsupportedRecurrence)
+    );
+    check_responses(&server);
+}
