@@ -4,13 +4,13 @@
 
 mod support;
 
-use ews_client::{Client, ConnectingSid, Credentials, DelegationProblem, ErrorKind, MeetingAnswer};
+use ews_client::{ConnectingSid, DelegationProblem, ErrorKind, MeetingAnswer};
 use ews_testserver::store::Item;
 use ews_testserver::{Org, TestServer};
 use ews_types::m::ResponseCode;
 use ews_types::runtime::XmlValue;
 use ews_types::{m, t};
-use support::{address, appointment, check_responses};
+use support::{address, appointment, check_responses, login};
 
 use t::DistinguishedFolderIdName as F;
 
@@ -48,13 +48,6 @@ principal = "boss@contoso.com"
 delegate = "temp@contoso.com"
 calendar = "Reviewer"
 "#;
-
-fn login(server: &TestServer, user: &str, password: &str) -> Client {
-    Client::builder(server.url())
-        .credentials(Credentials::basic(user, password))
-        .build()
-        .unwrap()
-}
 
 /// (id, item) of every item in a folder.
 fn items(server: &TestServer, mailbox: &str, f: F) -> Vec<(t::ItemId, Item)> {

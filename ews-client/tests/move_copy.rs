@@ -3,12 +3,12 @@
 
 mod support;
 
-use ews_client::{Client, ConnectingSid, Credentials, ErrorKind};
+use ews_client::{ConnectingSid, ErrorKind};
 use ews_testserver::store::Item;
 use ews_testserver::{Org, TestServer};
 use ews_types::m::ResponseCode;
 use ews_types::{m, t};
-use support::check_responses;
+use support::{check_responses, login};
 
 use t::DistinguishedFolderIdName as F;
 
@@ -30,13 +30,6 @@ principal = "boss@contoso.com"
 delegate = "assistant@contoso.com"
 inbox = "Reviewer"
 "#;
-
-fn login(server: &TestServer, user: &str, password: &str) -> Client {
-    Client::builder(server.url())
-        .credentials(Credentials::basic(user, password))
-        .build()
-        .unwrap()
-}
 
 fn subjects(server: &TestServer, mailbox: &str, f: F) -> Vec<String> {
     server.with_store(|s| {

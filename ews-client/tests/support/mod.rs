@@ -349,6 +349,18 @@ pub fn validate_request(envelope: &str) -> bool {
     true
 }
 
+/// A client signed in to a test server with Basic credentials.
+pub fn login(
+    server: &ews_testserver::TestServer,
+    user: &str,
+    password: &str,
+) -> ews_client::Client {
+    ews_client::Client::builder(server.url())
+        .credentials(ews_client::Credentials::basic(user, password))
+        .build()
+        .unwrap()
+}
+
 /// The SMTP address of a `From` or `Sender`.
 pub fn address(r: &Option<t::SingleRecipient>) -> Option<String> {
     r.as_ref().and_then(|r| match &r.content {

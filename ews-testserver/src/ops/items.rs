@@ -354,6 +354,23 @@ pub(crate) fn present(s: &Stored, id_only: bool) -> t::ArrayOfRealItemsChoice {
     }
 }
 
+/// The response message for one item: the item, or the error.
+pub(super) fn item_info(
+    result: Result<t::ArrayOfRealItemsChoice, (Code, String)>,
+) -> m::ItemInfoResponseMessage {
+    match result {
+        Ok(item) => ok!(ItemInfoResponseMessage {
+            items: Some(t::ArrayOfRealItems {
+                content: vec![item]
+            })
+        }),
+        Err((code, text)) => m::ItemInfoResponseMessage {
+            items: Some(Default::default()),
+            ..fail!(ItemInfoResponseMessage, code, text)
+        },
+    }
+}
+
 pub(super) fn item_ids(ids: &t::NonEmptyArrayOfBaseItemIds) -> Vec<Option<&t::ItemId>> {
     ids.content
         .iter()
@@ -403,17 +420,7 @@ pub(crate) fn get(
                 None => Ok(present(s, id_only)),
             }
         })();
-        out.push(Choice::GetItemResponseMessage(match result {
-            Ok(item) => ok!(ItemInfoResponseMessage {
-                items: Some(t::ArrayOfRealItems {
-                    content: vec![item]
-                })
-            }),
-            Err((code, text)) => m::ItemInfoResponseMessage {
-                items: Some(Default::default()),
-                ..fail!(ItemInfoResponseMessage, code, text)
-            },
-        }));
+        out.push(Choice::GetItemResponseMessage(item_info(result)));
     }
     Ok(m::GetItemResponse {
         response_messages: messages(out),

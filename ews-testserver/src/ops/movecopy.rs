@@ -2,7 +2,7 @@
 
 use ews_types::{m, t};
 
-use super::items::{Code, denied, fail, item_ids, messages, not_found, ok, present, target};
+use super::items::{Code, denied, item_ids, item_info, messages, not_found, present, target};
 use super::{Ctx, level};
 use crate::soap::Fault;
 use crate::store::{Level, Store, Stored};
@@ -117,17 +117,7 @@ fn transfer(
                     .push(moved);
                 Ok(item)
             })();
-            match result {
-                Ok(item) => ok!(ItemInfoResponseMessage {
-                    items: Some(t::ArrayOfRealItems {
-                        content: vec![item]
-                    })
-                }),
-                Err((code, text)) => m::ItemInfoResponseMessage {
-                    items: Some(Default::default()),
-                    ..fail!(ItemInfoResponseMessage, code, text)
-                },
-            }
+            item_info(result)
         })
         .collect()
 }
