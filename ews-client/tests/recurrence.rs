@@ -166,6 +166,67 @@ async fn a_weekly_series_shows_as_occurrences_that_can_be_read_and_deleted() {
         e.response_code(),
         Some(&ResponseCode::ErrorCalendarOccurrenceIsDeletedFromRecurrence)
     );
+
+    // moving one occurrence two hours later makes it an exception of the series
+    let set = |uri, value: t::CalendarItem| {
+        t::NonEmptyArrayOfItemChangeDescriptionsChoice::SetItemField(t::SetItemField {
+            path: t::Path::FieldURI(t::PathToUnindexedField { field_uri: uri }),
+            content: t::SetItemFieldChoice::CalendarItem(value),
+        })
+    };
+    let at = |s: &str| Some(XmlValue::from_text(s).unwrap());
+    let update = m::UpdateItem {
+        conflict_resolution: t::ConflictResolution::AlwaysOverwrite,
+        send_meeting_invitations_or_cancellations: Some(t::CalendarItemUpdateOperation::SendToNone),
+        item_changes: t::NonEmptyArrayOfItemChanges {
+            item_change: vec![t::ItemChange {
+                content: t::ItemChangeChoice::ItemId(third.clone()),
+                updates: t::NonEmptyArrayOfItemChangeDescriptions {
+                    content: vec![
+                        set(
+                            t::UnindexedFieldURI::CalendarStart,
+                            t::CalendarItem {
+                                start: at("2026-12-14T11:00:00Z"),
+                                ..Default::default()
+                            },
+                        ),
+                        set(
+                            t::UnindexedFieldURI::CalendarEnd,
+                            t::CalendarItem {
+                                end: at("2026-12-14T11:30:00Z"),
+                                ..Default::default()
+                            },
+                        ),
+                    ],
+                },
+                ..Default::default()
+            }],
+        },
+        ..Default::default()
+    };
+    boss.send(&update).await.unwrap();
+    let view = boss.calendar_view(from, until).await.unwrap();
+    assert_eq!(
+        starts(&view),
+        [
+            "2026-12-07T09:00:00Z",
+            "2026-12-14T11:00:00Z",
+            "2026-12-16T09:00:00Z",
+            "2026-12-21T09:00:00Z",
+            "2026-12-23T09:00:00Z",
+        ]
+    );
+    assert_eq!(
+        view[1].calendar_item_type,
+        Some(t::CalendarItemType::Exception)
+    );
+    assert_eq!(
+        view[1].original_start.as_ref().unwrap().to_text(),
+        "2026-12-14T09:00:00Z"
+    );
+    // the old occurrence id no longer names an occurrence
+    let e = boss.send(&get(&third)).await.unwrap_err();
+    assert_eq!(e.response_code(), Some(&ResponseCode::ErrorItemNotFound));
     check_responses(&server);
 }
 

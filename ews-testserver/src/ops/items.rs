@@ -614,6 +614,7 @@ pub(crate) fn delete(
                 .remove(i);
             if let Item::Calendar(c) = &s.item {
                 meetings::cancel(store, ctx, mbx, c, r.send_meeting_cancellations);
+                recurrence::drop_exceptions(store, mbx, folder, c);
             }
             if r.delete_type == t::Disposal::MoveToDeletedItems
                 && folder != t::DistinguishedFolderIdName::Deleteditems
@@ -651,9 +652,33 @@ pub(crate) fn update(
                     "Only ItemId is supported.".into(),
                 ));
             };
-            let (mbx, folder, i) = store.locate(&id.id).ok_or_else(not_found)?;
+            let occurrence = recurrence::parse_occurrence_id(&id.id);
+            let master = occurrence
+                .as_ref()
+                .map_or(id.id.as_str(), |(m, _)| m.as_str());
+            let (mbx, folder, i) = store.locate(master).ok_or_else(not_found)?;
             let lvl = level(store, ctx, mbx, folder);
             let acting = ctx.acting.map(|a| store.mailboxes[a].smtp.clone());
+            if let Some((_, start)) = occurrence {
+                // changing one occurrence makes it an exception of the series
+                let own = acting.as_deref()
+                    == Some(
+                        store.mailboxes[mbx].folders[&folder].items[i]
+                            .creator
+                            .as_str(),
+                    );
+                if !(lvl >= Level::Editor || (lvl == Level::Author && own)) {
+                    return Err(denied());
+                }
+                let s = &store.mailboxes[mbx].folders[&folder].items[i];
+                let mut occ =
+                    recurrence::find(s, start).ok_or_else(|| recurrence::missing(s, start))?;
+                for u in &change.updates.content {
+                    apply(&mut occ.item, u)?;
+                }
+                let exception = recurrence::make_exception(store, mbx, folder, i, occ, start);
+                return Ok(present(&exception, true));
+            }
             let s = &mut store.mailboxes[mbx]
                 .folders
                 .get_mut(&folder)

@@ -3,7 +3,8 @@
 //!
 //! Patterns: daily, weekly (days of the week, `FirstDayOfWeek`), absolute monthly (a day of the
 //! month, the month's last day when it is shorter) and absolute yearly. Ranges: no end, end
-//! date, numbered. Deleting an occurrence records it in the master's `DeletedOccurrences`.
+//! date, numbered. Deleting an occurrence records it in the master's `DeletedOccurrences`;
+//! changing one makes it an exception, an item of its own listed in `ModifiedOccurrences`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,7 +13,7 @@ use ews_types::runtime::{self, XmlValue};
 use ews_types::t;
 
 use super::items::Code;
-use crate::store::{Item, Stored};
+use crate::store::{Item, Store, Stored};
 
 /// Candidate dates looked at per expansion at most (a daily series over 2,700 years).
 const MAX_STEPS: usize = 1_000_000;
@@ -189,11 +190,19 @@ fn starts(c: &t::CalendarItem, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         R::EndDateRecurrence(e) => (Some(e.end_date.date), None),
         R::NumberedRecurrence(n) => (None, Some(n.number_of_occurrences.max(0) as usize)),
     };
+    // deleted occurrences, and modified ones (their exceptions are items of their own)
     let deleted: Vec<DateTime<Utc>> = c
         .deleted_occurrences
         .iter()
         .flat_map(|d| &d.deleted_occurrence)
-        .filter_map(|d| d.start.to_utc())
+        .map(|d| &d.start)
+        .chain(
+            c.modified_occurrences
+                .iter()
+                .flat_map(|m| &m.occurrence)
+                .map(|o| &o.original_start),
+        )
+        .filter_map(|d| d.to_utc())
         .collect();
     let offset = *start.offset();
     let mut out = Vec::new();
@@ -301,6 +310,69 @@ pub(super) fn missing(s: &Stored, start: DateTime<Utc>) -> (Code, String) {
         )
     } else {
         super::items::not_found()
+    }
+}
+
+/// Stores the changed occurrence `occ` (originally at `start`) of the master at
+/// `(mbx, folder, i)` as an exception: an item of its own, listed in the master's
+/// `ModifiedOccurrences`.
+pub(super) fn make_exception(
+    store: &mut Store,
+    mbx: usize,
+    folder: t::DistinguishedFolderIdName,
+    i: usize,
+    occ: Stored,
+    start: DateTime<Utc>,
+) -> Stored {
+    let id = store.new_id("I", mbx);
+    let Item::Calendar(mut c) = occ.item else {
+        unreachable!("occurrences are calendar items")
+    };
+    c.calendar_item_type = Some(t::CalendarItemType::Exception);
+    let exception = Stored {
+        id,
+        version: 1,
+        creator: occ.creator,
+        item: Item::Calendar(c.clone()),
+    };
+    let items = &mut store.mailboxes[mbx]
+        .folders
+        .get_mut(&folder)
+        .expect("folder")
+        .items;
+    let master = &mut items[i];
+    if let Item::Calendar(m) = &mut master.item {
+        let info = t::OccurrenceInfo {
+            item_id: exception.item_id(),
+            start: c.start.unwrap_or_else(|| runtime::DateTime::from(start)),
+            end: c.end.unwrap_or_else(|| runtime::DateTime::from(start)),
+            original_start: runtime::DateTime::from(start),
+        };
+        m.modified_occurrences
+            .get_or_insert_with(Default::default)
+            .occurrence
+            .push(info);
+    }
+    master.version += 1;
+    items.push(exception.clone());
+    exception
+}
+
+/// Removes the exceptions of the deleted master `c` from its folder.
+pub(super) fn drop_exceptions(
+    store: &mut Store,
+    mbx: usize,
+    folder: t::DistinguishedFolderIdName,
+    c: &t::CalendarItem,
+) {
+    let ids: Vec<&str> = c
+        .modified_occurrences
+        .iter()
+        .flat_map(|m| &m.occurrence)
+        .map(|o| o.item_id.id.as_str())
+        .collect();
+    if let Some(f) = store.mailboxes[mbx].folders.get_mut(&folder) {
+        f.items.retain(|s| !ids.contains(&s.id.as_str()));
     }
 }
 
