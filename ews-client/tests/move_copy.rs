@@ -1,5 +1,6 @@
-//! MoveItem and CopyItem against ews-testserver (what an archiver does), read back from the
-//! mailboxes: new ids, one result per id in order, and the rights each needs.
+//! What an archiver does, against ews-testserver, read back from the mailboxes: MoveItem and
+//! CopyItem (new ids, one result per id in order, the rights each needs) and attachments
+//! (added, listed without content, read, removed).
 
 mod support;
 
@@ -218,5 +219,174 @@ async fn moving_needs_delete_rights_and_stays_within_one_mailbox() {
     );
     assert_eq!(subjects(&server, "boss@contoso.com", F::Inbox), ["one"]);
     assert!(subjects(&server, "assistant@contoso.com", F::Inbox).is_empty());
+    check_responses(&server);
+}
+
+fn attachment_ids(ids: &[&str]) -> t::NonEmptyArrayOfRequestAttachmentIds {
+    t::NonEmptyArrayOfRequestAttachmentIds {
+        content: ids
+            .iter()
+            .map(|id| {
+                t::NonEmptyArrayOfRequestAttachmentIdsChoice::AttachmentId(t::RequestAttachmentId {
+                    id: (*id).to_owned(),
+                })
+            })
+            .collect(),
+    }
+}
+
+fn file(name: &str, bytes: &[u8]) -> t::NonEmptyArrayOfAttachmentsChoice {
+    t::NonEmptyArrayOfAttachmentsChoice::FileAttachment(t::FileAttachment {
+        name: Some(name.into()),
+        content: Some(ews_types::runtime::Base64Binary(bytes.to_vec())),
+        ..Default::default()
+    })
+}
+
+/// The attachments of the first item in the boss's Inbox: (id, name, content).
+fn stored_attachments(server: &TestServer) -> Vec<(String, String, Option<Vec<u8>>)> {
+    server.with_store(|s| {
+        let i = s.find_smtp("boss@contoso.com").unwrap();
+        let Item::Message(m) = &s.mailboxes[i].folders[&F::Inbox].items[0].item else {
+            panic!("not a message")
+        };
+        m.attachments
+            .iter()
+            .flat_map(|l| &l.content)
+            .map(|a| match a {
+                t::NonEmptyArrayOfAttachmentsChoice::FileAttachment(f) => (
+                    f.attachment_id.as_ref().unwrap().id.clone(),
+                    f.name.clone().unwrap_or_default(),
+                    f.content.as_ref().map(|c| c.0.clone()),
+                ),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    })
+}
+
+#[tokio::test]
+async fn attachments_are_added_read_and_removed() {
+    let server = TestServer::start(Org::from_toml(ORG).unwrap())
+        .await
+        .unwrap();
+    let boss = login(&server, "boss@contoso.com", "boss-pw");
+    boss.send(&m::CreateItem {
+        message_disposition: Some(t::MessageDisposition::SaveOnly),
+        saved_item_folder_id: Some(to(F::Inbox)),
+        items: t::NonEmptyArrayOfAllItems {
+            content: vec![t::NonEmptyArrayOfAllItemsChoice::Message(t::Message {
+                subject: Some("Invoice".into()),
+                attachments: Some(t::NonEmptyArrayOfAttachments {
+                    content: vec![file("invoice <1>.pdf", b"%PDF-1.7 \x00\xff")],
+                }),
+                ..Default::default()
+            })],
+        },
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let first = stored_attachments(&server).remove(0);
+    assert_eq!(first.1, "invoice <1>.pdf");
+    // GetItem lists the attachment without its content; GetAttachment reads the content.
+    let item = ids(&server, "boss@contoso.com", F::Inbox).remove(0);
+    let got = boss
+        .send(&m::GetItem {
+            item_shape: t::ItemResponseShape {
+                base_shape: t::DefaultShapeNames::Default,
+                ..Default::default()
+            },
+            item_ids: id_list(std::slice::from_ref(&item)),
+        })
+        .await
+        .unwrap();
+    let debug = format!("{got:?}");
+    assert!(
+        debug.contains("has_attachments: Some(true)") && debug.contains(&first.0),
+        "{debug}"
+    );
+    assert!(debug.contains("content: None"), "{debug}");
+    let read = boss
+        .send(&m::GetAttachment {
+            attachment_shape: None,
+            attachment_ids: attachment_ids(&[&first.0]),
+        })
+        .await
+        .unwrap();
+    let m::ArrayOfResponseMessagesChoice::GetAttachmentResponseMessage(info) =
+        &read.response_messages.content[0]
+    else {
+        panic!("{read:?}")
+    };
+    let t::ArrayOfAttachmentsChoice::FileAttachment(f) =
+        &info.attachments.as_ref().unwrap().content[0]
+    else {
+        panic!("{info:?}")
+    };
+    assert_eq!(f.content.as_ref().unwrap().0, b"%PDF-1.7 \x00\xff");
+
+    // CreateAttachment adds one and changes the item's change key.
+    let added = boss
+        .send(&m::CreateAttachment {
+            parent_item_id: item.clone(),
+            attachments: t::NonEmptyArrayOfAttachments {
+                content: vec![file("notes.txt", b"pay by Friday")],
+            },
+        })
+        .await
+        .unwrap();
+    let m::ArrayOfResponseMessagesChoice::CreateAttachmentResponseMessage(info) =
+        &added.response_messages.content[0]
+    else {
+        panic!("{added:?}")
+    };
+    let t::ArrayOfAttachmentsChoice::FileAttachment(f) =
+        &info.attachments.as_ref().unwrap().content[0]
+    else {
+        panic!("{info:?}")
+    };
+    let new_id = f.attachment_id.as_ref().unwrap();
+    assert_eq!(new_id.root_item_id.as_deref(), Some(item.id.as_str()));
+    assert_ne!(new_id.root_item_change_key, item.change_key);
+    assert_eq!(stored_attachments(&server).len(), 2);
+
+    // A Reviewer of the inbox reads attachments but may not remove them.
+    let assistant = login(&server, "assistant@contoso.com", "assistant-pw");
+    assert!(
+        assistant
+            .send(&m::GetAttachment {
+                attachment_shape: None,
+                attachment_ids: attachment_ids(&[&first.0]),
+            })
+            .await
+            .is_ok()
+    );
+    let e = assistant
+        .send(&m::DeleteAttachment {
+            attachment_ids: attachment_ids(&[&first.0]),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.response_code(), Some(&ResponseCode::ErrorAccessDenied));
+
+    // The owner removes one; an unknown id gets its own error, in order.
+    let results = boss
+        .send_batch(
+            &m::DeleteAttachment {
+                attachment_ids: attachment_ids(&[&first.0, "no-such-attachment"]),
+            },
+            2,
+        )
+        .await
+        .unwrap();
+    assert!(results[0].is_ok());
+    assert_eq!(
+        results[1].as_ref().unwrap_err().response_code(),
+        Some(&ResponseCode::ErrorInvalidAttachmentId)
+    );
+    let left = stored_attachments(&server);
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].1, "notes.txt");
     check_responses(&server);
 }

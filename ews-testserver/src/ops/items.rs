@@ -3,7 +3,7 @@
 use ews_types::runtime::DateTime;
 use ews_types::{m, t};
 
-use super::{Ctx, folder_owner, level, meetings, recurrence, sees_private};
+use super::{Ctx, attachments, folder_owner, level, meetings, recurrence, sees_private};
 use crate::soap::Fault;
 use crate::store::{Item, Level, Store, Stored};
 
@@ -105,12 +105,13 @@ pub(super) fn put(
     item: Item,
 ) -> t::ItemId {
     let id = store.new_id("I", mbx);
-    let stored = Stored {
+    let mut stored = Stored {
         id,
         version: 1,
         creator: creator.to_owned(),
         item,
     };
+    attachments::assign_ids(store, mbx, &mut stored);
     let item_id = stored.item_id();
     let f = store.mailboxes[mbx]
         .folders
@@ -337,14 +338,22 @@ pub(crate) fn present(s: &Stored, id_only: bool) -> t::ArrayOfRealItemsChoice {
                 ..(**r).clone()
             })
         }
-        (Item::Calendar(c), false) => t::ArrayOfRealItemsChoice::CalendarItem(t::CalendarItem {
-            item_id: id,
-            ..(**c).clone()
-        }),
-        (Item::Message(msg), false) => t::ArrayOfRealItemsChoice::Message(t::Message {
-            item_id: id,
-            ..(**msg).clone()
-        }),
+        (Item::Calendar(c), false) => {
+            let mut c = t::CalendarItem {
+                item_id: id,
+                ..(**c).clone()
+            };
+            attachments::without_content(&mut c.attachments);
+            t::ArrayOfRealItemsChoice::CalendarItem(c)
+        }
+        (Item::Message(msg), false) => {
+            let mut msg = t::Message {
+                item_id: id,
+                ..(**msg).clone()
+            };
+            attachments::without_content(&mut msg.attachments);
+            t::ArrayOfRealItemsChoice::Message(msg)
+        }
         (Item::MeetingRequest(r), false) => {
             t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage {
                 item_id: id,

@@ -1,5 +1,6 @@
 //! The operations: who acts, with which rights, and the dispatch to each operation.
 
+mod attachments;
 mod delegates;
 mod folders;
 mod items;
@@ -109,6 +110,9 @@ pub(crate) fn dispatch(
         G::DeleteItem(r) => G::DeleteItemResponse(items::delete(store, ctx, r)?),
         G::UpdateItem(r) => G::UpdateItemResponse(items::update(store, ctx, r)?),
         G::MoveItem(r) => G::MoveItemResponse(movecopy::move_items(store, ctx, r)?),
+        G::CreateAttachment(r) => G::CreateAttachmentResponse(attachments::create(store, ctx, r)?),
+        G::GetAttachment(r) => G::GetAttachmentResponse(attachments::get(store, ctx, r)?),
+        G::DeleteAttachment(r) => G::DeleteAttachmentResponse(attachments::delete(store, ctx, r)?),
         G::CopyItem(r) => G::CopyItemResponse(movecopy::copy_items(store, ctx, r)?),
         G::SendItem(r) => G::SendItemResponse(items::send(store, ctx, r)?),
         G::GetFolder(r) => G::GetFolderResponse(folders::get(store, ctx, r)?),

@@ -1,0 +1,296 @@
+//! Attachments: carried by messages and calendar items (from CreateItem or CreateAttachment),
+//! read with GetAttachment, removed with DeleteAttachment. Each gets an `AttachmentId` naming
+//! its item and the item's change key at the time.
+
+use ews_types::{m, t};
+
+use super::items::{Code, denied, messages, not_found};
+use super::{Ctx, level, sees_private};
+use crate::soap::Fault;
+use crate::store::{Item, Level, Store, Stored};
+
+type Choice = m::ArrayOfResponseMessagesChoice;
+type Attachment = t::NonEmptyArrayOfAttachmentsChoice;
+
+fn attachments_mut(item: &mut Item) -> Option<&mut Option<t::NonEmptyArrayOfAttachments>> {
+    match item {
+        Item::Message(m) => Some(&mut m.attachments),
+        Item::Calendar(c) => Some(&mut c.attachments),
+        _ => None,
+    }
+}
+
+fn attachments_of(item: &Item) -> Option<&t::NonEmptyArrayOfAttachments> {
+    match item {
+        Item::Message(m) => m.attachments.as_ref(),
+        Item::Calendar(c) => c.attachments.as_ref(),
+        _ => None,
+    }
+}
+
+/// Attachments as GetItem shows them: without their content (GetAttachment reads that).
+pub(super) fn without_content(list: &mut Option<t::NonEmptyArrayOfAttachments>) {
+    for a in list.iter_mut().flat_map(|l| l.content.iter_mut()) {
+        if let Attachment::FileAttachment(f) = a {
+            f.content = None;
+        }
+    }
+}
+
+fn id_mut(a: &mut Attachment) -> &mut Option<t::AttachmentId> {
+    match a {
+        Attachment::FileAttachment(f) => &mut f.attachment_id,
+        Attachment::ItemAttachment(i) => &mut i.attachment_id,
+        Attachment::ReferenceAttachment(r) => &mut r.attachment_id,
+    }
+}
+
+fn id_of(a: &Attachment) -> Option<&str> {
+    match a {
+        Attachment::FileAttachment(f) => f.attachment_id.as_ref(),
+        Attachment::ItemAttachment(i) => i.attachment_id.as_ref(),
+        Attachment::ReferenceAttachment(r) => r.attachment_id.as_ref(),
+    }
+    .map(|id| id.id.as_str())
+}
+
+/// Gives every attachment of a newly stored item an id, and sets `HasAttachments`.
+pub(super) fn assign_ids(store: &mut Store, mbx: usize, s: &mut Stored) {
+    let root = s.item_id();
+    let count = attachments_mut(&mut s.item)
+        .and_then(|a| a.as_mut())
+        .map_or(0, |a| a.content.len());
+    let ids: Vec<String> = (0..count).map(|_| store.new_id("A", mbx)).collect();
+    if let Some(Some(list)) = attachments_mut(&mut s.item) {
+        for (a, id) in list.content.iter_mut().zip(ids) {
+            *id_mut(a) = Some(t::AttachmentId {
+                id,
+                root_item_id: Some(root.id.clone()),
+                root_item_change_key: root.change_key.clone(),
+            });
+        }
+    }
+    if let Item::Message(m) = &mut s.item {
+        m.has_attachments = Some(count > 0);
+    }
+}
+
+/// Where the attachment `id` is: (mailbox, folder, item index, attachment index).
+fn locate(store: &Store, id: &str) -> Option<(usize, t::DistinguishedFolderIdName, usize, usize)> {
+    for (mi, mbx) in store.mailboxes.iter().enumerate() {
+        for (name, f) in &mbx.folders {
+            for (ii, s) in f.items.iter().enumerate() {
+                if let Some(list) = attachments_of(&s.item)
+                    && let Some(ai) = list.content.iter().position(|a| id_of(a) == Some(id))
+                {
+                    return Some((mi, *name, ii, ai));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn response_choice(a: Attachment) -> t::ArrayOfAttachmentsChoice {
+    match a {
+        Attachment::FileAttachment(f) => t::ArrayOfAttachmentsChoice::FileAttachment(f),
+        Attachment::ItemAttachment(i) => t::ArrayOfAttachmentsChoice::ItemAttachment(i),
+        Attachment::ReferenceAttachment(r) => t::ArrayOfAttachmentsChoice::ReferenceAttachment(r),
+    }
+}
+
+fn info(
+    result: Result<Vec<t::ArrayOfAttachmentsChoice>, (Code, String)>,
+) -> m::AttachmentInfoResponseMessage {
+    match result {
+        Ok(content) => m::AttachmentInfoResponseMessage {
+            response_class: t::ResponseClass::Success,
+            response_code: Some(Code::NoError),
+            attachments: Some(t::ArrayOfAttachments { content }),
+            ..Default::default()
+        },
+        Err((code, text)) => m::AttachmentInfoResponseMessage {
+            response_class: t::ResponseClass::Error,
+            response_code: Some(code),
+            message_text: Some(text),
+            descriptive_link_key: Some(0),
+            attachments: Some(Default::default()),
+            ..Default::default()
+        },
+    }
+}
+
+/// Whether the caller may change the item at `(mbx, folder, i)`: Editor, or Author of it.
+fn may_edit(
+    store: &Store,
+    ctx: &Ctx,
+    mbx: usize,
+    folder: t::DistinguishedFolderIdName,
+    i: usize,
+) -> bool {
+    let lvl = level(store, ctx, mbx, folder);
+    let own = ctx.acting.is_some_and(|a| {
+        store.mailboxes[a].smtp == store.mailboxes[mbx].folders[&folder].items[i].creator
+    });
+    lvl >= Level::Editor || (lvl == Level::Author && own)
+}
+
+/// CreateAttachment: one response message per attachment, each with the new id.
+pub(crate) fn create(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::CreateAttachment,
+) -> Result<m::CreateAttachmentResponse, Fault> {
+    let parent = store.locate(&r.parent_item_id.id);
+    let allowed = parent.is_some_and(|(mbx, f, i)| may_edit(store, ctx, mbx, f, i));
+    let mut out = Vec::new();
+    for mut a in r.attachments.content {
+        let result = (|| {
+            let (mbx, folder, i) = parent.ok_or_else(not_found)?;
+            if !allowed {
+                return Err(denied());
+            }
+            let id = store.new_id("A", mbx);
+            let s = &mut store.mailboxes[mbx]
+                .folders
+                .get_mut(&folder)
+                .expect("folder")
+                .items[i];
+            s.version += 1;
+            let root = s.item_id();
+            let Some(list) = attachments_mut(&mut s.item) else {
+                return Err((
+                    Code::ErrorInvalidOperation,
+                    "ews-testserver keeps attachments on messages and calendar items only.".into(),
+                ));
+            };
+            let attachment_id = t::AttachmentId {
+                id,
+                root_item_id: Some(root.id),
+                root_item_change_key: root.change_key,
+            };
+            *id_mut(&mut a) = Some(attachment_id.clone());
+            list.get_or_insert_with(Default::default)
+                .content
+                .push(a.clone());
+            if let Item::Message(m) = &mut s.item {
+                m.has_attachments = Some(true);
+            }
+            let mut only_id = a;
+            strip(&mut only_id);
+            *id_mut(&mut only_id) = Some(attachment_id);
+            Ok(vec![response_choice(only_id)])
+        })();
+        out.push(Choice::CreateAttachmentResponseMessage(info(result)));
+    }
+    Ok(m::CreateAttachmentResponse {
+        response_messages: messages(out),
+    })
+}
+
+/// Reduces an attachment to its id (what CreateAttachment answers).
+fn strip(a: &mut Attachment) {
+    *a = match a {
+        Attachment::FileAttachment(_) => Attachment::FileAttachment(Default::default()),
+        Attachment::ItemAttachment(_) => Attachment::ItemAttachment(Default::default()),
+        Attachment::ReferenceAttachment(_) => Attachment::ReferenceAttachment(Default::default()),
+    };
+}
+
+fn unknown() -> (Code, String) {
+    (
+        Code::ErrorInvalidAttachmentId,
+        "The attachment id does not name an attachment.".into(),
+    )
+}
+
+fn request_ids(ids: &t::NonEmptyArrayOfRequestAttachmentIds) -> Vec<&str> {
+    ids.content
+        .iter()
+        .map(|t::NonEmptyArrayOfRequestAttachmentIdsChoice::AttachmentId(a)| a.id.as_str())
+        .collect()
+}
+
+/// GetAttachment: the whole attachment, content included, one message per id.
+pub(crate) fn get(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::GetAttachment,
+) -> Result<m::GetAttachmentResponse, Fault> {
+    let out = request_ids(&r.attachment_ids)
+        .into_iter()
+        .map(|id| {
+            let result = (|| {
+                let (mbx, folder, i, ai) = locate(store, id).ok_or_else(unknown)?;
+                let s = &store.mailboxes[mbx].folders[&folder].items[i];
+                if level(store, ctx, mbx, folder) < Level::Reviewer
+                    || (s.private() && !sees_private(store, ctx, mbx))
+                {
+                    return Err(denied());
+                }
+                let list = attachments_of(&s.item).ok_or_else(not_found)?;
+                Ok(vec![response_choice(list.content[ai].clone())])
+            })();
+            Choice::GetAttachmentResponseMessage(info(result))
+        })
+        .collect();
+    Ok(m::GetAttachmentResponse {
+        response_messages: messages(out),
+    })
+}
+
+/// DeleteAttachment: removes each attachment; the answer names the item's new change key.
+pub(crate) fn delete(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::DeleteAttachment,
+) -> Result<m::DeleteAttachmentResponse, Fault> {
+    let mut out = Vec::new();
+    for id in request_ids(&r.attachment_ids) {
+        let result = (|| {
+            let (mbx, folder, i, ai) = locate(store, id).ok_or_else(unknown)?;
+            if !may_edit(store, ctx, mbx, folder, i) {
+                return Err(denied());
+            }
+            let s = &mut store.mailboxes[mbx]
+                .folders
+                .get_mut(&folder)
+                .expect("folder")
+                .items[i];
+            if let Some(slot) = attachments_mut(&mut s.item) {
+                let list = slot.as_mut().expect("located");
+                list.content.remove(ai);
+                if list.content.is_empty() {
+                    *slot = None;
+                    if let Item::Message(m) = &mut s.item {
+                        m.has_attachments = Some(false);
+                    }
+                }
+            }
+            s.version += 1;
+            let root = s.item_id();
+            Ok(t::RootItemId {
+                root_item_id: root.id,
+                root_item_change_key: root.change_key.unwrap_or_default(),
+            })
+        })();
+        out.push(Choice::DeleteAttachmentResponseMessage(match result {
+            Ok(root) => m::DeleteAttachmentResponseMessage {
+                response_class: t::ResponseClass::Success,
+                response_code: Some(Code::NoError),
+                root_item_id: Some(root),
+                ..Default::default()
+            },
+            Err((code, text)) => m::DeleteAttachmentResponseMessage {
+                response_class: t::ResponseClass::Error,
+                response_code: Some(code),
+                message_text: Some(text),
+                descriptive_link_key: Some(0),
+                ..Default::default()
+            },
+        }));
+    }
+    Ok(m::DeleteAttachmentResponse {
+        response_messages: messages(out),
+    })
+}
