@@ -243,11 +243,11 @@ fn file(name: &str, bytes: &[u8]) -> t::NonEmptyArrayOfAttachmentsChoice {
     })
 }
 
-/// The attachments of the first item in the boss's Inbox: (id, name, content).
-fn stored_attachments(server: &TestServer) -> Vec<(String, String, Option<Vec<u8>>)> {
+/// The attachments of the first item in a folder of the boss's: (id, name, content).
+fn attachments_in(server: &TestServer, f: F) -> Vec<(String, String, Option<Vec<u8>>)> {
     server.with_store(|s| {
         let i = s.find_smtp("boss@contoso.com").unwrap();
-        let Item::Message(m) = &s.mailboxes[i].folders[&F::Inbox].items[0].item else {
+        let Item::Message(m) = &s.mailboxes[i].folders[&f].items[0].item else {
             panic!("not a message")
         };
         m.attachments
@@ -287,7 +287,7 @@ async fn attachments_are_added_read_and_removed() {
     })
     .await
     .unwrap();
-    let first = stored_attachments(&server).remove(0);
+    let first = attachments_in(&server, F::Inbox).remove(0);
     assert_eq!(first.1, "invoice <1>.pdf");
     // GetItem lists the attachment without its content; GetAttachment reads the content.
     let item = ids(&server, "boss@contoso.com", F::Inbox).remove(0);
@@ -349,7 +349,7 @@ async fn attachments_are_added_read_and_removed() {
     let new_id = f.attachment_id.as_ref().unwrap();
     assert_eq!(new_id.root_item_id.as_deref(), Some(item.id.as_str()));
     assert_ne!(new_id.root_item_change_key, item.change_key);
-    assert_eq!(stored_attachments(&server).len(), 2);
+    assert_eq!(attachments_in(&server, F::Inbox).len(), 2);
 
     // A Reviewer of the inbox reads attachments but may not remove them.
     let assistant = login(&server, "assistant@contoso.com", "assistant-pw");
@@ -385,8 +385,26 @@ async fn attachments_are_added_read_and_removed() {
         results[1].as_ref().unwrap_err().response_code(),
         Some(&ResponseCode::ErrorInvalidAttachmentId)
     );
-    let left = stored_attachments(&server);
+    let left = attachments_in(&server, F::Inbox);
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].1, "notes.txt");
+    // a copy's attachments get ids of their own, naming the copy
+    boss.send(&m::CopyItem {
+        to_folder_id: to(F::Sentitems),
+        item_ids: id_list(&[item]),
+        return_new_item_ids: None,
+    })
+    .await
+    .unwrap();
+    let copied = attachments_in(&server, F::Sentitems).remove(0);
+    assert_ne!(copied.0, left[0].0);
+    let read = boss
+        .send(&m::GetAttachment {
+            attachment_shape: None,
+            attachment_ids: attachment_ids(&[&copied.0]),
+        })
+        .await
+        .unwrap();
+    assert!(format!("{read:?}").contains("notes.txt"));
     check_responses(&server);
 }

@@ -54,7 +54,8 @@ fn id_of(a: &Attachment) -> Option<&str> {
     .map(|id| id.id.as_str())
 }
 
-/// Gives every attachment of a newly stored item an id, and sets `HasAttachments`.
+/// Gives every attachment of a newly stored (or moved, or copied) item an id naming it, and
+/// sets `HasAttachments`.
 pub(super) fn assign_ids(store: &mut Store, mbx: usize, s: &mut Stored) {
     let root = s.item_id();
     let count = attachments_mut(&mut s.item)

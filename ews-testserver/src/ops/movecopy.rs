@@ -108,6 +108,9 @@ fn transfer(
                         }
                     }
                 };
+                // the attachments' ids name their item, which changed
+                let mut moved = moved;
+                super::attachments::assign_ids(store, mbx, &mut moved);
                 let item = present(&moved, true);
                 store.mailboxes[mbx]
                     .folders
