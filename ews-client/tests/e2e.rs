@@ -83,14 +83,10 @@ fn login(server: &TestServer, user: &str, password: &str) -> Client {
 
 /// Items of one folder, read from the server's store.
 fn folder(server: &TestServer, mailbox: &str, f: t::DistinguishedFolderIdName) -> Vec<Item> {
-    server.with_store(|s| {
-        let i = s.find_smtp(mailbox).unwrap();
-        s.mailboxes[i].folders[&f]
-            .items
-            .iter()
-            .map(|x| x.item.clone())
-            .collect()
-    })
+    support::stored(server, mailbox, f)
+        .into_iter()
+        .map(|(_, item)| item)
+        .collect()
 }
 
 #[tokio::test]

@@ -5,12 +5,12 @@
 mod support;
 
 use ews_client::{ConnectingSid, DelegationProblem, ErrorKind, MeetingAnswer};
+use ews_testserver::TestServer;
 use ews_testserver::store::Item;
-use ews_testserver::{Org, TestServer};
 use ews_types::m::ResponseCode;
 use ews_types::runtime::XmlValue;
 use ews_types::{m, t};
-use support::{address, appointment, check_responses, login};
+use support::{address, appointment, check_responses, login, serve, stored};
 
 use t::DistinguishedFolderIdName as F;
 
@@ -48,18 +48,6 @@ principal = "boss@contoso.com"
 delegate = "temp@contoso.com"
 calendar = "Reviewer"
 "#;
-
-/// (id, item) of every item in a folder.
-fn items(server: &TestServer, mailbox: &str, f: F) -> Vec<(t::ItemId, Item)> {
-    server.with_store(|s| {
-        let i = s.find_smtp(mailbox).unwrap();
-        s.mailboxes[i].folders[&f]
-            .items
-            .iter()
-            .map(|x| (x.item_id(), x.item.clone()))
-            .collect()
-    })
-}
 
 fn calendar_item(item: &Item) -> &t::CalendarItem {
     match item {
@@ -109,7 +97,7 @@ fn as_mailbox(server: &TestServer, smtp: &str) -> ews_client::Impersonated {
 
 /// The response types the organizer's item records, by attendee address.
 fn recorded(server: &TestServer) -> Vec<(String, Option<t::ResponseType>)> {
-    let cal = items(server, "a1@contoso.com", F::Calendar);
+    let cal = stored(server, "a1@contoso.com", F::Calendar);
     let c = calendar_item(&cal[0].1);
     c.required_attendees
         .iter()
@@ -120,17 +108,15 @@ fn recorded(server: &TestServer) -> Vec<(String, Option<t::ResponseType>)> {
 
 #[tokio::test]
 async fn attendees_answer_and_the_organizer_sees_it() {
-    let server = TestServer::start(Org::from_toml(ORG).unwrap())
-        .await
-        .unwrap();
+    let server = serve(ORG).await;
     organize(&server, &["a2@contoso.com", "a3@contoso.com"]).await;
     // a2 accepts the request in its inbox; a3 declines from its calendar item.
-    let request = items(&server, "a2@contoso.com", F::Inbox).remove(0).0;
+    let request = stored(&server, "a2@contoso.com", F::Inbox).remove(0).0;
     as_mailbox(&server, "a2@contoso.com")
         .send(&accept(&request))
         .await
         .unwrap();
-    let copy = items(&server, "a3@contoso.com", F::Calendar).remove(0).0;
+    let copy = stored(&server, "a3@contoso.com", F::Calendar).remove(0).0;
     let decline = answer(t::NonEmptyArrayOfAllItemsChoice::DeclineItem(
         t::DeclineItem {
             reference_item_id: Some(copy),
@@ -149,22 +135,22 @@ async fn attendees_answer_and_the_organizer_sees_it() {
 
     // a2: the copy is accepted and busy; the answered request moved to Deleted Items; a copy
     // of the response is in Sent Items.
-    let a2 = items(&server, "a2@contoso.com", F::Calendar);
+    let a2 = stored(&server, "a2@contoso.com", F::Calendar);
     let c = calendar_item(&a2[0].1);
     assert_eq!(c.my_response_type, Some(t::ResponseType::Accept));
     assert_eq!(c.legacy_free_busy_status, Some(t::LegacyFreeBusy::Busy));
-    assert!(items(&server, "a2@contoso.com", F::Inbox).is_empty());
+    assert!(stored(&server, "a2@contoso.com", F::Inbox).is_empty());
     assert!(matches!(
-        &items(&server, "a2@contoso.com", F::Deleteditems)[..],
+        &stored(&server, "a2@contoso.com", F::Deleteditems)[..],
         [(_, Item::MeetingRequest(_))]
     ));
     assert!(matches!(
-        &items(&server, "a2@contoso.com", F::Sentitems)[..],
+        &stored(&server, "a2@contoso.com", F::Sentitems)[..],
         [(_, Item::Response(_))]
     ));
     // a3: the declined copy is in Deleted Items.
-    assert!(items(&server, "a3@contoso.com", F::Calendar).is_empty());
-    let deleted = items(&server, "a3@contoso.com", F::Deleteditems);
+    assert!(stored(&server, "a3@contoso.com", F::Calendar).is_empty());
+    let deleted = stored(&server, "a3@contoso.com", F::Deleteditems);
     assert_eq!(
         calendar_item(&deleted[0].1).my_response_type,
         Some(t::ResponseType::Decline)
@@ -177,7 +163,7 @@ async fn attendees_answer_and_the_organizer_sees_it() {
             ("a3@contoso.com".to_owned(), Some(t::ResponseType::Decline)),
         ]
     );
-    let inbox = items(&server, "a1@contoso.com", F::Inbox);
+    let inbox = stored(&server, "a1@contoso.com", F::Inbox);
     let responses: Vec<(Option<String>, Option<String>, Option<String>)> = inbox
         .iter()
         .map(|(_, i)| match i {
@@ -221,21 +207,19 @@ async fn attendees_answer_and_the_organizer_sees_it() {
 
 #[tokio::test]
 async fn a_delegate_answers_on_behalf_of_the_principal() {
-    let server = TestServer::start(Org::from_toml(ORG).unwrap())
-        .await
-        .unwrap();
+    let server = serve(ORG).await;
     organize(&server, &["boss@contoso.com"]).await;
     // The boss gets an informational copy (DelegatesAndSendInformationToMe), which cannot be
     // answered; the assistant gets the request.
     let boss = login(&server, "boss@contoso.com", "boss-pw");
-    let info = items(&server, "boss@contoso.com", F::Inbox).remove(0).0;
+    let info = stored(&server, "boss@contoso.com", F::Inbox).remove(0).0;
     let e = boss.send(&accept(&info)).await.unwrap_err();
     assert_eq!(
         e.response_code(),
         Some(&ResponseCode::ErrorInvalidReferenceItem)
     );
     // A Reviewer delegate cannot answer for the boss.
-    let copy = items(&server, "boss@contoso.com", F::Calendar).remove(0).0;
+    let copy = stored(&server, "boss@contoso.com", F::Calendar).remove(0).0;
     let temp = login(&server, "temp@contoso.com", "temp-pw");
     let e = temp.send(&accept(&copy)).await.unwrap_err();
     assert_eq!(e.response_code(), Some(&ResponseCode::ErrorAccessDenied));
@@ -248,7 +232,7 @@ async fn a_delegate_answers_on_behalf_of_the_principal() {
         .unwrap_err();
     assert_eq!(e.problem, Some(DelegationProblem::AccessDenied));
     // The Editor delegate answers the copy it received, with the helper.
-    let request = items(&server, "assistant@contoso.com", F::Inbox)
+    let request = stored(&server, "assistant@contoso.com", F::Inbox)
         .remove(0)
         .0;
     login(&server, "assistant@contoso.com", "assistant-pw")
@@ -257,9 +241,9 @@ async fn a_delegate_answers_on_behalf_of_the_principal() {
         .answer_meeting(request, MeetingAnswer::Tentative, Some("Boss may be late"))
         .await
         .unwrap();
-    let c = calendar_item(&items(&server, "boss@contoso.com", F::Calendar)[0].1).clone();
+    let c = calendar_item(&stored(&server, "boss@contoso.com", F::Calendar)[0].1).clone();
     assert_eq!(c.my_response_type, Some(t::ResponseType::Tentative));
-    let inbox = items(&server, "a1@contoso.com", F::Inbox);
+    let inbox = stored(&server, "a1@contoso.com", F::Inbox);
     let Item::Response(r) = &inbox[0].1 else {
         panic!("{inbox:?}")
     };
@@ -276,7 +260,7 @@ async fn a_delegate_answers_on_behalf_of_the_principal() {
         )]
     );
     // The copy of the response is in the principal's Sent Items.
-    assert_eq!(items(&server, "boss@contoso.com", F::Sentitems).len(), 1);
+    assert_eq!(stored(&server, "boss@contoso.com", F::Sentitems).len(), 1);
     check_responses(&server);
 }
 
@@ -314,18 +298,16 @@ fn update(
 #[tokio::test]
 async fn updates_reach_the_attendees_calendars() {
     use t::CalendarItemUpdateOperation as Op;
-    let server = TestServer::start(Org::from_toml(ORG).unwrap())
-        .await
-        .unwrap();
+    let server = serve(ORG).await;
     let id = organize(&server, &["a2@contoso.com"]).await;
     let a1 = as_mailbox(&server, "a1@contoso.com");
     let a2 = as_mailbox(&server, "a2@contoso.com");
-    let request = items(&server, "a2@contoso.com", F::Inbox).remove(0).0;
+    let request = stored(&server, "a2@contoso.com", F::Inbox).remove(0).0;
     a2.send(&accept(&request)).await.unwrap();
     let attendee_copy =
-        || calendar_item(&items(&server, "a2@contoso.com", F::Calendar)[0].1).clone();
+        || calendar_item(&stored(&server, "a2@contoso.com", F::Calendar)[0].1).clone();
     let requests = || {
-        items(&server, "a2@contoso.com", F::Inbox)
+        stored(&server, "a2@contoso.com", F::Inbox)
             .into_iter()
             .map(|(_, i)| match i {
                 Item::MeetingRequest(r) => r.meeting_request_type,
@@ -380,12 +362,12 @@ async fn updates_reach_the_attendees_calendars() {
         Some(t::ResponseType::NoResponseReceived)
     );
     assert_eq!(
-        items(&server, "a2@contoso.com", F::Calendar).len(),
+        stored(&server, "a2@contoso.com", F::Calendar).len(),
         1,
         "updated, not added"
     );
     // a1's Sent Items: the request and the two updates.
-    assert_eq!(items(&server, "a1@contoso.com", F::Sentitems).len(), 3);
+    assert_eq!(stored(&server, "a1@contoso.com", F::Sentitems).len(), 3);
 
     // SendToNone changes the organizer's item only.
     let location = t::CalendarItem {

@@ -5,11 +5,11 @@
 mod support;
 
 use ews_client::{ConnectingSid, ErrorKind};
+use ews_testserver::TestServer;
 use ews_testserver::store::Item;
-use ews_testserver::{Org, TestServer};
 use ews_types::m::ResponseCode;
 use ews_types::{m, t};
-use support::{check_responses, login};
+use support::{check_responses, login, serve, stored};
 
 use t::DistinguishedFolderIdName as F;
 
@@ -33,28 +33,20 @@ inbox = "Reviewer"
 "#;
 
 fn subjects(server: &TestServer, mailbox: &str, f: F) -> Vec<String> {
-    server.with_store(|s| {
-        let i = s.find_smtp(mailbox).unwrap();
-        s.mailboxes[i].folders[&f]
-            .items
-            .iter()
-            .map(|x| match &x.item {
-                Item::Message(m) => m.subject.clone().unwrap_or_default(),
-                other => panic!("{other:?}"),
-            })
-            .collect()
-    })
+    stored(server, mailbox, f)
+        .into_iter()
+        .map(|(_, item)| match item {
+            Item::Message(m) => m.subject.unwrap_or_default(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
 }
 
 fn ids(server: &TestServer, mailbox: &str, f: F) -> Vec<t::ItemId> {
-    server.with_store(|s| {
-        let i = s.find_smtp(mailbox).unwrap();
-        s.mailboxes[i].folders[&f]
-            .items
-            .iter()
-            .map(|x| x.item_id())
-            .collect()
-    })
+    stored(server, mailbox, f)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
 }
 
 fn to(f: F) -> t::TargetFolderId {
@@ -99,9 +91,7 @@ async fn drafts(server: &TestServer) {
 
 #[tokio::test]
 async fn moved_items_get_new_ids_and_copies_leave_the_original() {
-    let server = TestServer::start(Org::from_toml(ORG).unwrap())
-        .await
-        .unwrap();
+    let server = serve(ORG).await;
     drafts(&server).await;
     let boss = login(&server, "svc-archive", "svc-pw")
         .impersonate(ConnectingSid::smtp("boss@contoso.com"))
@@ -173,9 +163,7 @@ async fn moved_items_get_new_ids_and_copies_leave_the_original() {
 
 #[tokio::test]
 async fn moving_needs_delete_rights_and_stays_within_one_mailbox() {
-    let server = TestServer::start(Org::from_toml(ORG).unwrap())
-        .await
-        .unwrap();
+    let server = serve(ORG).await;
     drafts(&server).await;
     let boss = login(&server, "boss@contoso.com", "boss-pw");
     let first = ids(&server, "boss@contoso.com", F::Drafts).remove(0);
@@ -267,9 +255,7 @@ fn attachments_in(server: &TestServer, f: F) -> Vec<(String, String, Option<Vec<
 
 #[tokio::test]
 async fn attachments_are_added_read_and_removed() {
-    let server = TestServer::start(Org::from_toml(ORG).unwrap())
-        .await
-        .unwrap();
+    let server = serve(ORG).await;
     let boss = login(&server, "boss@contoso.com", "boss-pw");
     boss.send(&m::CreateItem {
         message_disposition: Some(t::MessageDisposition::SaveOnly),

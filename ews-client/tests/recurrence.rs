@@ -6,11 +6,11 @@ mod support;
 
 use chrono::{DateTime, TimeZone, Utc};
 use ews_client::{Client, Credentials, MailboxClient};
-use ews_testserver::{Org, TestServer};
+use ews_testserver::TestServer;
 use ews_types::m::ResponseCode;
 use ews_types::runtime::{Date, XmlValue};
 use ews_types::{m, t};
-use support::check_responses;
+use support::{check_responses, serve};
 
 const ORG: &str = r#"
 [[mailbox]]
@@ -96,9 +96,7 @@ fn get(id: &t::ItemId) -> m::GetItem {
 
 #[tokio::test]
 async fn a_weekly_series_shows_as_occurrences_that_can_be_read_and_deleted() {
-    let server = TestServer::start(Org::from_toml(ORG).unwrap())
-        .await
-        .unwrap();
+    let server = serve(ORG).await;
     let boss = boss_calendar(&server);
     let weekly = t::RecurrenceChoice::WeeklyRecurrence(t::WeeklyRecurrencePattern {
         interval: 1,
@@ -232,9 +230,7 @@ async fn a_weekly_series_shows_as_occurrences_that_can_be_read_and_deleted() {
 
 #[tokio::test]
 async fn monthly_and_daily_series_follow_their_ranges() {
-    let server = TestServer::start(Org::from_toml(ORG).unwrap())
-        .await
-        .unwrap();
+    let server = serve(ORG).await;
     let boss = boss_calendar(&server);
     // day 31 of every month until the end of April: the shorter months get their last day
     let monthly = series(

@@ -349,6 +349,29 @@ pub fn validate_request(envelope: &str) -> bool {
     true
 }
 
+/// A test server for the organisation `org` (TOML).
+pub async fn serve(org: &str) -> ews_testserver::TestServer {
+    ews_testserver::TestServer::start(ews_testserver::Org::from_toml(org).unwrap())
+        .await
+        .unwrap()
+}
+
+/// (id, item) of every item in a folder of a test server's mailbox, read from its store.
+pub fn stored(
+    server: &ews_testserver::TestServer,
+    mailbox: &str,
+    f: ews_types::t::DistinguishedFolderIdName,
+) -> Vec<(ews_types::t::ItemId, ews_testserver::store::Item)> {
+    server.with_store(|s| {
+        let i = s.find_smtp(mailbox).unwrap();
+        s.mailboxes[i].folders[&f]
+            .items
+            .iter()
+            .map(|x| (x.item_id(), x.item.clone()))
+            .collect()
+    })
+}
+
 /// A client signed in to a test server with Basic credentials.
 pub fn login(
     server: &ews_testserver::TestServer,

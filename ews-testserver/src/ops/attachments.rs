@@ -5,7 +5,7 @@
 use ews_types::{m, t};
 
 use super::items::{Code, denied, messages, not_found};
-use super::{Ctx, level, sees_private};
+use super::{Ctx, level, may_edit, sees_private};
 use crate::soap::Fault;
 use crate::store::{Item, Level, Store, Stored};
 
@@ -119,21 +119,6 @@ fn info(
             ..Default::default()
         },
     }
-}
-
-/// Whether the caller may change the item at `(mbx, folder, i)`: Editor, or Author of it.
-fn may_edit(
-    store: &Store,
-    ctx: &Ctx,
-    mbx: usize,
-    folder: t::DistinguishedFolderIdName,
-    i: usize,
-) -> bool {
-    let lvl = level(store, ctx, mbx, folder);
-    let own = ctx.acting.is_some_and(|a| {
-        store.mailboxes[a].smtp == store.mailboxes[mbx].folders[&folder].items[i].creator
-    });
-    lvl >= Level::Editor || (lvl == Level::Author && own)
 }
 
 /// CreateAttachment: one response message per attachment, each with the new id.

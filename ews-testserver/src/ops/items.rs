@@ -3,7 +3,7 @@
 use ews_types::runtime::DateTime;
 use ews_types::{m, t};
 
-use super::{Ctx, attachments, folder_owner, level, meetings, recurrence, sees_private};
+use super::{Ctx, attachments, folder_owner, level, may_edit, meetings, recurrence, sees_private};
 use crate::soap::Fault;
 use crate::store::{Item, Level, Store, Stored};
 
@@ -410,11 +410,8 @@ pub(crate) fn get(
                 Code::ErrorInvalidOperation,
                 "Only ItemId is supported.".into(),
             ))?;
-            let occurrence = recurrence::parse_occurrence_id(&id.id);
-            let master = occurrence
-                .as_ref()
-                .map_or(id.id.as_str(), |(m, _)| m.as_str());
-            let (mbx, folder, i) = store.locate(master).ok_or_else(not_found)?;
+            let (master, occurrence) = recurrence::split_id(&id.id);
+            let (mbx, folder, i) = store.locate(&master).ok_or_else(not_found)?;
             if level(store, ctx, mbx, folder) < Level::Reviewer {
                 return Err(denied());
             }
@@ -423,7 +420,7 @@ pub(crate) fn get(
                 return Err(denied());
             }
             match occurrence {
-                Some((_, start)) => recurrence::find(s, start)
+                Some(start) => recurrence::find(s, start)
                     .map(|o| present(&o, id_only))
                     .ok_or_else(|| recurrence::missing(s, start)),
                 None => Ok(present(s, id_only)),
@@ -587,19 +584,12 @@ pub(crate) fn delete(
                 Code::ErrorInvalidOperation,
                 "Only ItemId is supported.".into(),
             ))?;
-            let occurrence = recurrence::parse_occurrence_id(&id.id);
-            let master = occurrence
-                .as_ref()
-                .map_or(id.id.as_str(), |(m, _)| m.as_str());
-            let (mbx, folder, i) = store.locate(master).ok_or_else(not_found)?;
-            let lvl = level(store, ctx, mbx, folder);
-            let own = ctx.acting.is_some_and(|a| {
-                store.mailboxes[a].smtp == store.mailboxes[mbx].folders[&folder].items[i].creator
-            });
-            if !(lvl >= Level::Editor || (lvl == Level::Author && own)) {
+            let (master, occurrence) = recurrence::split_id(&id.id);
+            let (mbx, folder, i) = store.locate(&master).ok_or_else(not_found)?;
+            if !may_edit(store, ctx, mbx, folder, i) {
                 return Err(denied());
             }
-            if let Some((_, start)) = occurrence {
+            if let Some(start) = occurrence {
                 // one occurrence: the series remembers it as deleted
                 let s = &mut store.mailboxes[mbx]
                     .folders
@@ -661,24 +651,13 @@ pub(crate) fn update(
                     "Only ItemId is supported.".into(),
                 ));
             };
-            let occurrence = recurrence::parse_occurrence_id(&id.id);
-            let master = occurrence
-                .as_ref()
-                .map_or(id.id.as_str(), |(m, _)| m.as_str());
-            let (mbx, folder, i) = store.locate(master).ok_or_else(not_found)?;
-            let lvl = level(store, ctx, mbx, folder);
-            let acting = ctx.acting.map(|a| store.mailboxes[a].smtp.clone());
-            if let Some((_, start)) = occurrence {
+            let (master, occurrence) = recurrence::split_id(&id.id);
+            let (mbx, folder, i) = store.locate(&master).ok_or_else(not_found)?;
+            if !may_edit(store, ctx, mbx, folder, i) {
+                return Err(denied());
+            }
+            if let Some(start) = occurrence {
                 // changing one occurrence makes it an exception of the series
-                let own = acting.as_deref()
-                    == Some(
-                        store.mailboxes[mbx].folders[&folder].items[i]
-                            .creator
-                            .as_str(),
-                    );
-                if !(lvl >= Level::Editor || (lvl == Level::Author && own)) {
-                    return Err(denied());
-                }
                 let s = &store.mailboxes[mbx].folders[&folder].items[i];
                 let mut occ =
                     recurrence::find(s, start).ok_or_else(|| recurrence::missing(s, start))?;
@@ -693,10 +672,6 @@ pub(crate) fn update(
                 .get_mut(&folder)
                 .expect("folder")
                 .items[i];
-            let own = acting.as_deref() == Some(s.creator.as_str());
-            if !(lvl >= Level::Editor || (lvl == Level::Author && own)) {
-                return Err(denied());
-            }
             if r.conflict_resolution != t::ConflictResolution::AlwaysOverwrite
                 && let Some(ck) = &id.change_key
                 && *ck != s.change_key()

@@ -204,6 +204,22 @@ fn calendar_level(l: &t::CalendarPermissionLevel) -> Level {
     }
 }
 
+/// Whether the caller may change or delete the item at `(mbx, folder, i)`: Editor, or Author
+/// of that item.
+pub(crate) fn may_edit(
+    store: &Store,
+    ctx: &Ctx,
+    mbx: usize,
+    folder: t::DistinguishedFolderIdName,
+    i: usize,
+) -> bool {
+    let lvl = level(store, ctx, mbx, folder);
+    let own = ctx.acting.is_some_and(|a| {
+        store.mailboxes[a].smtp == store.mailboxes[mbx].folders[&folder].items[i].creator
+    });
+    lvl >= Level::Editor || (lvl == Level::Author && own)
+}
+
 /// Whether the caller sees private items of `mbx`.
 pub(crate) fn sees_private(store: &Store, ctx: &Ctx, mbx: usize) -> bool {
     let Some(me) = ctx.acting else { return false };

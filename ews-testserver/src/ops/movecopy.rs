@@ -3,7 +3,7 @@
 use ews_types::{m, t};
 
 use super::items::{Code, denied, item_ids, item_info, messages, not_found, present, target};
-use super::{Ctx, level};
+use super::{Ctx, level, may_edit};
 use crate::soap::Fault;
 use crate::store::{Level, Store, Stored};
 
@@ -72,15 +72,11 @@ fn transfer(
                         "Items can only be moved or copied within one mailbox.".to_owned(),
                     ));
                 }
-                let lvl = level(store, ctx, mbx, folder);
                 let s = &store.mailboxes[mbx].folders[&folder].items[i];
-                let own = ctx
-                    .acting
-                    .is_some_and(|a| store.mailboxes[a].smtp == s.creator);
                 let may_take = match how {
-                    Transfer::Move => lvl >= Level::Editor || (lvl == Level::Author && own),
+                    Transfer::Move => may_edit(store, ctx, mbx, folder, i),
                     Transfer::Copy => {
-                        lvl >= Level::Reviewer
+                        level(store, ctx, mbx, folder) >= Level::Reviewer
                             && (!s.private() || super::sees_private(store, ctx, mbx))
                     }
                 };

@@ -245,6 +245,15 @@ pub(super) fn parse_occurrence_id(id: &str) -> Option<(String, DateTime<Utc>)> {
     Some((master, start))
 }
 
+/// The item an id names, and the occurrence start when it names an occurrence of a series:
+/// (the master's id, `Some(start)`), or (the id itself, `None`).
+pub(super) fn split_id(id: &str) -> (std::borrow::Cow<'_, str>, Option<DateTime<Utc>>) {
+    match parse_occurrence_id(id) {
+        Some((master, start)) => (master.into(), Some(start)),
+        None => (id.into(), None),
+    }
+}
+
 /// The occurrence of `master` starting at `start`, if the series has one there.
 fn occurrence(master: &Stored, c: &t::CalendarItem, start: DateTime<Utc>) -> Option<Stored> {
     let (first, duration) = series_start(c)?;
