@@ -73,18 +73,12 @@ async fn server() -> String {
 }
 
 fn request() -> m::GetItem {
-    m::GetItem {
-        item_shape: t::ItemResponseShape {
-            base_shape: t::DefaultShapeNames::Default,
-            ..Default::default()
-        },
-        item_ids: t::NonEmptyArrayOfBaseItemIds {
-            content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(t::ItemId {
-                id: "AAMkADk0".into(),
-                change_key: None,
-            })],
-        },
-    }
+    m::GetItem::new(
+        t::ItemResponseShape::new(t::DefaultShapeNames::Default),
+        t::NonEmptyArrayOfBaseItemIds::new(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(
+            t::ItemId::new("AAMkADk0"),
+        )),
+    )
 }
 
 /// The envelope ews-client sends for `request()`, captured once for the bare client.

@@ -57,24 +57,12 @@ async fn main() -> std::process::ExitCode {
                 PermissionSet::Folder(_) => {
                     let permission_level =
                         t::PermissionLevel::from_text(level).map_err(|e| e.to_string())?;
-                    p.set.set(
-                        user,
-                        t::Permission {
-                            permission_level,
-                            ..Default::default()
-                        },
-                    )
+                    p.set.set_level(user, permission_level)
                 }
                 PermissionSet::Calendar(_) => {
                     let calendar_permission_level =
                         t::CalendarPermissionLevel::from_text(level).map_err(|e| e.to_string())?;
-                    p.set.set_calendar(
-                        user,
-                        t::CalendarPermission {
-                            calendar_permission_level,
-                            ..Default::default()
-                        },
-                    )
+                    p.set.set_calendar_level(user, calendar_permission_level)
                 }
             }
             .map_err(|e| e.to_string())?;

@@ -25,29 +25,19 @@ pub struct InboxSummary {
 /// Reads the first `n` items of the Inbox (of `mailbox`, or of the account itself).
 pub async fn inbox(client: &Client, mailbox: Option<&str>, n: i32) -> Result<InboxSummary, Error> {
     let folder = t::DistinguishedFolderId {
-        id: t::DistinguishedFolderIdName::Inbox,
-        mailbox: mailbox.map(|m| t::EmailAddressType {
-            email_address: Some(m.to_owned()),
-            ..Default::default()
-        }),
-        ..Default::default()
+        mailbox: mailbox.map(|m| t::EmailAddressType::default().with_email_address(m)),
+        ..t::DistinguishedFolderId::new(t::DistinguishedFolderIdName::Inbox)
     };
-    let request = m::FindItem {
-        traversal: t::ItemQueryTraversal::Shallow,
-        item_shape: t::ItemResponseShape {
-            base_shape: t::DefaultShapeNames::Default,
-            ..Default::default()
-        },
-        content: Some(m::FindItemChoice::IndexedPageItemView(t::IndexedPageView {
-            max_entries_returned: Some(n),
-            offset: 0,
-            base_point: t::IndexBasePoint::Beginning,
-        })),
-        parent_folder_ids: t::NonEmptyArrayOfBaseFolderIds {
-            content: vec![t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(folder)],
-        },
-        ..Default::default()
-    };
+    let request = m::FindItem::new(
+        t::ItemQueryTraversal::Shallow,
+        t::ItemResponseShape::new(t::DefaultShapeNames::Default),
+        t::NonEmptyArrayOfBaseFolderIds::new(
+            t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(folder),
+        ),
+    )
+    .with_content(m::FindItemChoice::IndexedPageItemView(
+        t::IndexedPageView::new(0, t::IndexBasePoint::Beginning).with_max_entries_returned(n),
+    ));
     let response = client.send(&request).await?;
     let mut summary = InboxSummary {
         total: None,

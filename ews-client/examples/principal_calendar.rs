@@ -20,19 +20,15 @@ async fn main() -> std::process::ExitCode {
         let principal = common::required("EWS_PRINCIPAL", "the principal's SMTP address")?;
         let boss = client.mailbox(&principal).map_err(|e| e.to_string())?;
         if let ["--delete", id] = &args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-            let request = m::DeleteItem {
-                delete_type: t::Disposal::MoveToDeletedItems,
-                send_meeting_cancellations: Some(
-                    t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy,
-                ),
-                item_ids: t::NonEmptyArrayOfBaseItemIds {
-                    content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(t::ItemId {
-                        id: (*id).to_owned(),
-                        change_key: None,
-                    })],
-                },
-                ..Default::default()
-            };
+            let request = m::DeleteItem::new(
+                t::Disposal::MoveToDeletedItems,
+                t::NonEmptyArrayOfBaseItemIds::new(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(
+                    t::ItemId::new(*id),
+                )),
+            )
+            .with_send_meeting_cancellations(
+                t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy,
+            );
             boss.send(&request).await.map_err(|e| e.to_string())?;
             println!("deleted {id}");
             return Ok(());

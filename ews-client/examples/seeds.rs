@@ -241,24 +241,15 @@ pub async fn run() -> Result<String, String> {
         .impersonate(ConnectingSid::smtp(&s.attendee))
         .map_err(|e| e.to_string())?;
     let inbox = attendee
-        .send(&m::FindItem {
-            traversal: t::ItemQueryTraversal::Shallow,
-            item_shape: t::ItemResponseShape {
-                base_shape: t::DefaultShapeNames::Default,
-                ..Default::default()
-            },
-            parent_folder_ids: t::NonEmptyArrayOfBaseFolderIds {
-                content: vec![
-                    t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(
-                        t::DistinguishedFolderId {
-                            id: t::DistinguishedFolderIdName::Inbox,
-                            ..Default::default()
-                        },
-                    ),
-                ],
-            },
-            ..Default::default()
-        })
+        .send(&m::FindItem::new(
+            t::ItemQueryTraversal::Shallow,
+            t::ItemResponseShape::new(t::DefaultShapeNames::Default),
+            t::NonEmptyArrayOfBaseFolderIds::new(
+                t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(
+                    t::DistinguishedFolderId::new(t::DistinguishedFolderIdName::Inbox),
+                ),
+            ),
+        ))
         .await
         .map_err(|e| e.to_string())?;
     w!(report, "   {}'s meeting requests:", s.attendee);

@@ -39,11 +39,7 @@ impl MeetingAnswer {
     /// ```
     pub fn request(self, reference: t::ItemId, text: Option<&str>) -> m::CreateItem {
         use t::NonEmptyArrayOfAllItemsChoice as I;
-        let body = text.map(|text| t::Body {
-            body_type: t::BodyType::Text,
-            value: text.to_owned(),
-            ..Default::default()
-        });
+        let body = text.map(|text| t::Body::new(t::BodyType::Text, text));
         let reference_item_id = Some(reference);
         let item = match self {
             MeetingAnswer::Accept => I::AcceptItem(t::AcceptItem {
@@ -62,13 +58,8 @@ impl MeetingAnswer {
                 ..Default::default()
             }),
         };
-        m::CreateItem {
-            message_disposition: Some(t::MessageDisposition::SendAndSaveCopy),
-            items: t::NonEmptyArrayOfAllItems {
-                content: vec![item],
-            },
-            ..Default::default()
-        }
+        m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(item))
+            .with_message_disposition(t::MessageDisposition::SendAndSaveCopy)
     }
 }
 

@@ -124,13 +124,10 @@ impl Client {
         } else {
             t::CalendarItemCreateOrDeleteOperation::SendToNone
         };
-        let request = m::CreateItem {
-            send_meeting_invitations: Some(invitations),
-            items: t::NonEmptyArrayOfAllItems {
-                content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item)],
-            },
-            ..Default::default()
-        };
+        let request = m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
+            t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item),
+        ))
+        .with_send_meeting_invitations(invitations);
         let mut results = as_owner.send_batch(&request, 1).await?;
         created_id(results.remove(0)?)
     }

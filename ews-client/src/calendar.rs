@@ -40,20 +40,14 @@ impl MailboxClient {
         let mut seen = HashSet::new();
         let mut from = start;
         loop {
-            let request = m::FindItem {
-                traversal: t::ItemQueryTraversal::Shallow,
-                item_shape: t::ItemResponseShape {
-                    base_shape: t::DefaultShapeNames::Default,
-                    ..Default::default()
-                },
-                content: Some(m::FindItemChoice::CalendarView(t::CalendarView {
-                    max_entries_returned: Some(page),
-                    start_date: runtime::DateTime::from(from),
-                    end_date: runtime::DateTime::from(end),
-                })),
-                parent_folder_ids: self.folder_ids(t::DistinguishedFolderIdName::Calendar),
-                ..Default::default()
-            };
+            let request = m::FindItem::new(
+                t::ItemQueryTraversal::Shallow,
+                t::ItemResponseShape::new(t::DefaultShapeNames::Default),
+                self.folder_ids(t::DistinguishedFolderIdName::Calendar),
+            )
+            .with_content(m::FindItemChoice::CalendarView(
+                t::CalendarView::new(from, end).with_max_entries_returned(page),
+            ));
             let response = self.send(&request).await?;
             let (items, last_in_range) = calendar_items(response)?;
             let returned = items.len();

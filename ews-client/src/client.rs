@@ -31,13 +31,13 @@ use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
 /// let client = Client::builder("https://mail.contoso.com/EWS/Exchange.asmx")
 ///     .credentials(Credentials::basic("user@contoso.com", "password"))
 ///     .build()?;
-/// let inbox = t::DistinguishedFolderId { id: t::DistinguishedFolderIdName::Inbox, ..Default::default() };
-/// let request = m::GetFolder {
-///     folder_shape: t::FolderResponseShape { base_shape: t::DefaultShapeNames::Default, ..Default::default() },
-///     folder_ids: t::NonEmptyArrayOfBaseFolderIds {
-///         content: vec![t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(inbox)],
-///     },
-/// };
+/// let inbox = t::DistinguishedFolderId::new(t::DistinguishedFolderIdName::Inbox);
+/// let request = m::GetFolder::new(
+///     t::FolderResponseShape::new(t::DefaultShapeNames::Default),
+///     t::NonEmptyArrayOfBaseFolderIds::new(
+///         t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(inbox),
+///     ),
+/// );
 /// let response = client.send(&request).await?;
 /// # Ok(()) }
 /// ```
@@ -242,7 +242,7 @@ impl Client {
             tracing::trace!(body = %xml, "request");
         }
         let body = Bytes::from(xml);
-        let read = retry::is_read(O::NAME);
+        let read = O::READ_ONLY;
         let policy = &sh.retry;
         let gate = sh.gates.get(&self.scope.identity);
         let deadline = Instant::now() + policy.deadline;

@@ -140,11 +140,7 @@ impl MailboxClient {
 
     /// A well-known folder of the principal's mailbox (explicit access).
     pub fn folder(&self, name: t::DistinguishedFolderIdName) -> t::DistinguishedFolderId {
-        t::DistinguishedFolderId {
-            id: name,
-            mailbox: Some(self.mailbox_address()),
-            ..Default::default()
-        }
+        t::DistinguishedFolderId::new(name).with_mailbox(self.mailbox_address())
     }
 
     /// The folder as a `TargetFolderId` (for `SavedItemFolderId`, `ParentFolderId`, …).
@@ -159,11 +155,9 @@ impl MailboxClient {
         &self,
         name: t::DistinguishedFolderIdName,
     ) -> t::NonEmptyArrayOfBaseFolderIds {
-        t::NonEmptyArrayOfBaseFolderIds {
-            content: vec![
-                t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(self.folder(name)),
-            ],
-        }
+        t::NonEmptyArrayOfBaseFolderIds::new(
+            t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(self.folder(name)),
+        )
     }
 
     /// The underlying client, scoped to the principal (anchored on it).
@@ -192,16 +186,11 @@ impl MailboxClient {
     /// The attendees receive a request whose organizer and From are the principal, and whose
     /// Sender is the delegate ("on behalf of"). Needs Author or Editor on the calendar.
     pub async fn create_meeting(&self, item: t::CalendarItem) -> Result<t::ItemId, DelegateError> {
-        let request = m::CreateItem {
-            send_meeting_invitations: Some(
-                t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy,
-            ),
-            saved_item_folder_id: Some(self.target_folder(t::DistinguishedFolderIdName::Calendar)),
-            items: t::NonEmptyArrayOfAllItems {
-                content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item)],
-            },
-            ..Default::default()
-        };
+        let request = m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
+            t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item),
+        ))
+        .with_send_meeting_invitations(t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy)
+        .with_saved_item_folder_id(self.target_folder(t::DistinguishedFolderIdName::Calendar));
         let response = self.client.send_batch(&request, 1).await?;
         let message = response.into_iter().next().expect("one result per item")?;
         created_id(message).map_err(DelegateError::from)

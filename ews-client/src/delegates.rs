@@ -5,6 +5,7 @@
 //! leaves a `Custom` level out of the request, so an existing custom permission is never
 //! overwritten by the value read back.
 
+use ews_types::runtime::NonEmpty;
 use ews_types::{m, t};
 
 use crate::delegate::MailboxClient;
@@ -174,7 +175,7 @@ fn per_delegate(
     expected: Option<usize>,
 ) -> Result<Vec<Result<Delegate, Error>>, Error> {
     let messages = inner
-        .map(|a| a.delegate_user_response_message_type)
+        .map(|a| a.delegate_user_response_message_type.into_vec())
         .unwrap_or_default();
     if let Some(n) = expected
         && messages.len() != n
@@ -226,11 +227,10 @@ impl MailboxClient {
             .iter()
             .map(|d| d.to_t(true))
             .collect::<Result<Vec<_>, _>>()?;
+        let users = non_empty(users, "delegates to add")?;
         let request = m::AddDelegate {
             mailbox: self.mailbox_address(),
-            delegate_users: t::ArrayOfDelegateUser {
-                delegate_user: users,
-            },
+            delegate_users: t::ArrayOfDelegateUser::new(users),
             deliver_meeting_requests: deliver,
         };
         let r = self.send(&request).await?;
@@ -250,9 +250,7 @@ impl MailboxClient {
             .collect::<Result<Vec<_>, _>>()?;
         let request = m::UpdateDelegate {
             mailbox: self.mailbox_address(),
-            delegate_users: (!users.is_empty()).then_some(t::ArrayOfDelegateUser {
-                delegate_user: users,
-            }),
+            delegate_users: NonEmpty::from_vec(users).map(t::ArrayOfDelegateUser::new),
             deliver_meeting_requests: deliver,
         };
         let r = self.send(&request).await?;
@@ -267,11 +265,13 @@ impl MailboxClient {
         for a in addresses {
             check_address(a)?;
         }
+        let ids = non_empty(
+            addresses.iter().map(|a| user_id(a)).collect(),
+            "delegates to remove",
+        )?;
         let request = m::RemoveDelegate {
             mailbox: self.mailbox_address(),
-            user_ids: t::ArrayOfUserId {
-                user_id: addresses.iter().map(|a| user_id(a)).collect(),
-            },
+            user_ids: t::ArrayOfUserId::new(ids),
         };
         let r = self.send(&request).await?;
         Ok(per_delegate(r.response_messages, Some(addresses.len()))?
@@ -279,6 +279,16 @@ impl MailboxClient {
             .map(|r| r.map(|_| ()))
             .collect())
     }
+}
+
+/// The list, or an `InvalidInput` error naming what was empty (the schema wants one at least).
+fn non_empty<T>(items: Vec<T>, what: &str) -> Result<NonEmpty<T>, Error> {
+    NonEmpty::from_vec(items).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("no {what}: give at least one"),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -43,6 +43,21 @@ fn user_id(address: &str) -> t::UserId {
 }
 
 impl PermissionSet {
+    /// Gives `address` the folder permission level `level` (no custom flags), adding it if
+    /// missing. For calendar folders use [`PermissionSet::set_calendar_level`].
+    pub fn set_level(&mut self, address: &str, level: t::PermissionLevel) -> Result<(), Error> {
+        self.set(address, t::Permission::new(user_id(address), level))
+    }
+
+    /// Gives `address` the calendar permission level `level`, adding it if missing.
+    pub fn set_calendar_level(
+        &mut self,
+        address: &str,
+        level: t::CalendarPermissionLevel,
+    ) -> Result<(), Error> {
+        self.set_calendar(address, t::CalendarPermission::new(user_id(address), level))
+    }
+
     /// Sets `address`'s entry to `permission` (its user id is set to the address), adding it
     /// if missing. For calendar folders use [`PermissionSet::set_calendar`].
     pub fn set(&mut self, address: &str, mut permission: t::Permission) -> Result<(), Error> {
@@ -117,19 +132,16 @@ impl MailboxClient {
         &self,
         folder: t::DistinguishedFolderIdName,
     ) -> Result<FolderPermissions, Error> {
-        let request = m::GetFolder {
-            folder_shape: t::FolderResponseShape {
-                base_shape: t::DefaultShapeNames::IdOnly,
-                additional_properties: Some(t::NonEmptyArrayOfPathsToElement {
-                    content: vec![t::NonEmptyArrayOfPathsToElementChoice::FieldURI(
-                        t::PathToUnindexedField {
-                            field_uri: t::UnindexedFieldURI::FolderPermissionSet,
-                        },
-                    )],
-                }),
-            },
-            folder_ids: self.folder_ids(folder),
-        };
+        let request = m::GetFolder::new(
+            t::FolderResponseShape::new(t::DefaultShapeNames::IdOnly).with_additional_properties(
+                t::NonEmptyArrayOfPathsToElement::new(
+                    t::NonEmptyArrayOfPathsToElementChoice::FieldURI(t::PathToUnindexedField::new(
+                        t::UnindexedFieldURI::FolderPermissionSet,
+                    )),
+                ),
+            ),
+            self.folder_ids(folder),
+        );
         let response = self.send(&request).await?;
         let folder = response
             .response_messages
@@ -144,26 +156,33 @@ impl MailboxClient {
                 Error::new(ErrorKind::MalformedResponse, "GetFolder returned no folder")
             })?;
         use t::ArrayOfFoldersChoice as F;
+        // Never an empty set in its place: written back, it would remove every permission.
+        let no_set = || {
+            Error::new(
+                ErrorKind::MalformedResponse,
+                "GetFolder returned no PermissionSet",
+            )
+        };
         let (id, set) = match folder {
             F::CalendarFolder(f) => (
                 f.folder_id,
-                PermissionSet::Calendar(f.permission_set.unwrap_or_default()),
+                PermissionSet::Calendar(f.permission_set.ok_or_else(no_set)?),
             ),
             F::Folder(f) => (
                 f.folder_id,
-                PermissionSet::Folder(f.permission_set.unwrap_or_default()),
+                PermissionSet::Folder(f.permission_set.ok_or_else(no_set)?),
             ),
             F::ContactsFolder(f) => (
                 f.folder_id,
-                PermissionSet::Folder(f.permission_set.unwrap_or_default()),
+                PermissionSet::Folder(f.permission_set.ok_or_else(no_set)?),
             ),
             F::TasksFolder(f) => (
                 f.folder_id,
-                PermissionSet::Folder(f.permission_set.unwrap_or_default()),
+                PermissionSet::Folder(f.permission_set.ok_or_else(no_set)?),
             ),
             F::SearchFolder(f) => (
                 f.folder_id,
-                PermissionSet::Folder(f.permission_set.unwrap_or_default()),
+                PermissionSet::Folder(f.permission_set.ok_or_else(no_set)?),
             ),
         };
         let folder_id = id.ok_or_else(|| {
@@ -190,25 +209,19 @@ impl MailboxClient {
                 })
             }
         };
-        let request = m::UpdateFolder {
-            folder_changes: t::NonEmptyArrayOfFolderChanges {
-                folder_change: vec![t::FolderChange {
-                    content: t::FolderChangeChoice::FolderId(p.folder_id.clone()),
-                    updates: t::NonEmptyArrayOfFolderChangeDescriptions {
-                        content: vec![
-                            t::NonEmptyArrayOfFolderChangeDescriptionsChoice::SetFolderField(
-                                t::SetFolderField {
-                                    path: t::Path::FieldURI(t::PathToUnindexedField {
-                                        field_uri: t::UnindexedFieldURI::FolderPermissionSet,
-                                    }),
-                                    content: folder,
-                                },
-                            ),
-                        ],
-                    },
-                }],
-            },
-        };
+        let set_field = t::SetFolderField::new(
+            t::Path::FieldURI(t::PathToUnindexedField::new(
+                t::UnindexedFieldURI::FolderPermissionSet,
+            )),
+            folder,
+        );
+        let change = t::FolderChange::new(
+            t::FolderChangeChoice::FolderId(p.folder_id.clone()),
+            t::NonEmptyArrayOfFolderChangeDescriptions::new(
+                t::NonEmptyArrayOfFolderChangeDescriptionsChoice::SetFolderField(set_field),
+            ),
+        );
+        let request = m::UpdateFolder::new(t::NonEmptyArrayOfFolderChanges::new(change));
         self.send(&request).await.map(|_| ())
     }
 }

@@ -108,20 +108,6 @@ impl RetryPolicy {
     }
 }
 
-/// Whether an operation only reads, so that resending it cannot duplicate an effect.
-pub(crate) fn is_read(operation: &str) -> bool {
-    const READS: &[&str] = &[
-        "Get",
-        "Find",
-        "Resolve",
-        "Expand",
-        "Sync",
-        "ConvertId",
-        "GetUser",
-    ];
-    READS.iter().any(|p| operation.starts_with(p)) && !matches!(operation, "GetStreamingEvents")
-}
-
 /// Whether the client may resend after `err`: the error is transient and the server cannot
 /// have acted on the request (a read, or nothing was sent, or the server said so).
 pub(crate) fn retryable(err: &Error, read: bool, not_processed: bool) -> bool {
@@ -258,27 +244,5 @@ mod tests {
             784_111_777
         );
         assert_eq!(parse_retry_after("whenever"), None);
-    }
-
-    #[test]
-    fn reads_and_writes() {
-        for r in [
-            "GetItem",
-            "FindItem",
-            "ResolveNames",
-            "SyncFolderItems",
-            "GetDelegate",
-        ] {
-            assert!(is_read(r), "{r}");
-        }
-        for w in [
-            "CreateItem",
-            "SendItem",
-            "DeleteItem",
-            "MoveItem",
-            "UpdateDelegate",
-        ] {
-            assert!(!is_read(w), "{w}");
-        }
     }
 }

@@ -432,13 +432,7 @@ async fn folder_permissions_are_read_changed_and_written_back() {
     assert_eq!(old.can_create_items, Some(true));
     inbox
         .set
-        .set(
-            "helper@contoso.com",
-            t::Permission {
-                permission_level: t::PermissionLevel::Reviewer,
-                ..Default::default()
-            },
-        )
+        .set_level("helper@contoso.com", t::PermissionLevel::Reviewer)
         .unwrap();
     assert!(inbox.set.remove("old@contoso.com"));
     team.set_folder_permissions(&inbox).await.unwrap();
@@ -459,17 +453,13 @@ async fn folder_permissions_are_read_changed_and_written_back() {
     assert!(matches!(cal.set, ews_client::PermissionSet::Calendar(_)));
     let e = cal
         .set
-        .set("x@contoso.com", t::Permission::default())
+        .set_level("x@contoso.com", t::PermissionLevel::Reviewer)
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     cal.set
-        .set_calendar(
+        .set_calendar_level(
             "helper@contoso.com",
-            t::CalendarPermission {
-                calendar_permission_level:
-                    t::CalendarPermissionLevel::FreeBusyTimeAndSubjectAndLocation,
-                ..Default::default()
-            },
+            t::CalendarPermissionLevel::FreeBusyTimeAndSubjectAndLocation,
         )
         .unwrap();
     team.set_folder_permissions(&cal).await.unwrap();
@@ -499,14 +489,11 @@ async fn returned_ids_are_used_as_they_are() {
         .await
         .unwrap();
     let id = items[0].item_id.clone().unwrap();
-    let delete = ews_types::m::DeleteItem {
-        delete_type: t::Disposal::MoveToDeletedItems,
-        send_meeting_cancellations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
-        item_ids: t::NonEmptyArrayOfBaseItemIds {
-            content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id)],
-        },
-        ..Default::default()
-    };
+    let delete = ews_types::m::DeleteItem::new(
+        t::Disposal::MoveToDeletedItems,
+        t::NonEmptyArrayOfBaseItemIds::new(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id)),
+    )
+    .with_send_meeting_cancellations(t::CalendarItemCreateOrDeleteOperation::SendToNone);
     boss.send(&delete).await.unwrap();
     let req = sent(&script, 1);
     let body = body_text(&req);

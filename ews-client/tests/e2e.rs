@@ -316,15 +316,11 @@ async fn folder_permissions_grant_access() {
         let c = c.clone();
         async move {
             let mb = c.mailbox("boss@contoso.com").unwrap();
-            mb.send(&m::FindItem {
-                traversal: t::ItemQueryTraversal::Shallow,
-                item_shape: t::ItemResponseShape {
-                    base_shape: t::DefaultShapeNames::IdOnly,
-                    ..Default::default()
-                },
-                parent_folder_ids: mb.folder_ids(t::DistinguishedFolderIdName::Deleteditems),
-                ..Default::default()
-            })
+            mb.send(&m::FindItem::new(
+                t::ItemQueryTraversal::Shallow,
+                t::ItemResponseShape::new(t::DefaultShapeNames::IdOnly),
+                mb.folder_ids(t::DistinguishedFolderIdName::Deleteditems),
+            ))
             .await
         }
     };
@@ -336,13 +332,7 @@ async fn folder_permissions_grant_access() {
         .await
         .unwrap();
     p.set
-        .set(
-            "assistant@contoso.com",
-            t::Permission {
-                permission_level: t::PermissionLevel::Reviewer,
-                ..Default::default()
-            },
-        )
+        .set_level("assistant@contoso.com", t::PermissionLevel::Reviewer)
         .unwrap();
     own.set_folder_permissions(&p).await.unwrap();
     find(&assistant).await.expect("Reviewer may read");
@@ -363,13 +353,11 @@ async fn stale_change_keys_are_refused() {
         .send_batch(
             &m::CreateItem {
                 send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
-                items: t::NonEmptyArrayOfAllItems {
-                    content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(appointment(
-                        "v1",
-                        &[],
-                    ))],
-                },
-                ..Default::default()
+                ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
+                    content: ews_types::runtime::NonEmpty::new(
+                        t::NonEmptyArrayOfAllItemsChoice::CalendarItem(appointment("v1", &[])),
+                    ),
+                })
             },
             1,
         )
@@ -384,30 +372,30 @@ async fn stale_change_keys_are_refused() {
         .cloned()
         .unwrap();
     let update = |id: t::ItemId, subject: &str| m::UpdateItem {
-        conflict_resolution: t::ConflictResolution::AutoResolve,
         send_meeting_invitations_or_cancellations: Some(t::CalendarItemUpdateOperation::SendToNone),
-        item_changes: t::NonEmptyArrayOfItemChanges {
-            item_change: vec![t::ItemChange {
-                content: t::ItemChangeChoice::ItemId(id),
-                updates: t::NonEmptyArrayOfItemChangeDescriptions {
-                    content: vec![
-                        t::NonEmptyArrayOfItemChangeDescriptionsChoice::SetItemField(
-                            t::SetItemField {
-                                path: t::Path::FieldURI(t::PathToUnindexedField {
-                                    field_uri: t::UnindexedFieldURI::ItemSubject,
-                                }),
-                                content: t::SetItemFieldChoice::CalendarItem(t::CalendarItem {
-                                    subject: Some(subject.into()),
-                                    ..Default::default()
-                                }),
-                            },
+        ..m::UpdateItem::new(
+            t::ConflictResolution::AutoResolve,
+            t::NonEmptyArrayOfItemChanges::new(ews_types::runtime::NonEmpty::new(
+                t::ItemChange::new(
+                    t::ItemChangeChoice::ItemId(id),
+                    t::NonEmptyArrayOfItemChangeDescriptions {
+                        content: ews_types::runtime::NonEmpty::new(
+                            t::NonEmptyArrayOfItemChangeDescriptionsChoice::SetItemField(
+                                t::SetItemField {
+                                    path: t::Path::FieldURI(t::PathToUnindexedField {
+                                        field_uri: t::UnindexedFieldURI::ItemSubject,
+                                    }),
+                                    content: t::SetItemFieldChoice::CalendarItem(t::CalendarItem {
+                                        subject: Some(subject.into()),
+                                        ..Default::default()
+                                    }),
+                                },
+                            ),
                         ),
-                    ],
-                },
-                ..Default::default()
-            }],
-        },
-        ..Default::default()
+                    },
+                ),
+            )),
+        )
     };
     boss.send(&update(id.clone(), "v2")).await.unwrap();
     let e = boss.send(&update(id.clone(), "v3")).await.unwrap_err();
@@ -492,10 +480,7 @@ async fn bad_requests_get_faults_that_say_why() {
     let by_sid = svc
         .impersonate_anchored(ConnectingSid::sid("S-1-5-21-1-2-3-5000"), "a0@contoso.com")
         .unwrap()
-        .send(&m::ResolveNames {
-            unresolved_entry: "cfo".into(),
-            ..Default::default()
-        })
+        .send(&m::ResolveNames::new(false, "cfo"))
         .await
         .unwrap();
     assert_eq!(by_sid.response_messages.content.len(), 1);
@@ -513,12 +498,9 @@ async fn unavailable_bursts_and_missing_anchors() {
     // A burst of 503s: the client backs off and gets through.
     server.control().unavailable_next(2);
     let boss = login(&server, "boss@contoso.com", "boss-pw");
-    boss.send(&m::ResolveNames {
-        unresolved_entry: "cfo".into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    boss.send(&m::ResolveNames::new(false, "cfo"))
+        .await
+        .unwrap();
     let statuses: Vec<u16> = server
         .control()
         .exchanges()
@@ -531,10 +513,7 @@ async fn unavailable_bursts_and_missing_anchors() {
     let svc = login(&server, "svc-booking", "svc-pw");
     svc.impersonate(ConnectingSid::smtp("a0@contoso.com"))
         .unwrap()
-        .send(&m::ResolveNames {
-            unresolved_entry: "boss".into(),
-            ..Default::default()
-        })
+        .send(&m::ResolveNames::new(false, "boss"))
         .await
         .expect("the client anchors impersonated requests");
     let raw = reqwest_post_as(&server, "c3ZjLWJvb2tpbmc6c3ZjLXB3", r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><s:Header><t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>a0@contoso.com</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation></s:Header><s:Body><m:ResolveNames ReturnFullContactData="false"><m:UnresolvedEntry>boss</m:UnresolvedEntry></m:ResolveNames></s:Body></s:Envelope>"#).await;
@@ -568,10 +547,11 @@ async fn private_items_are_hidden_unless_the_delegate_may_view_them() {
     for item in [private, appointment("Team sync", &[])] {
         boss.send(&m::CreateItem {
             send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
-            items: t::NonEmptyArrayOfAllItems {
-                content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item)],
-            },
-            ..Default::default()
+            ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
+                content: ews_types::runtime::NonEmpty::new(
+                    t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item),
+                ),
+            })
         })
         .await
         .unwrap();
@@ -637,35 +617,31 @@ async fn restrictions_on_common_fields() {
         a.end = a.start;
         boss.send(&m::CreateItem {
             send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
-            items: t::NonEmptyArrayOfAllItems {
-                content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(a)],
-            },
-            ..Default::default()
+            ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
+                content: ews_types::runtime::NonEmpty::new(
+                    t::NonEmptyArrayOfAllItemsChoice::CalendarItem(a),
+                ),
+            })
         })
         .await
         .unwrap();
     }
     let path = |f| t::Path::FieldURI(t::PathToUnindexedField { field_uri: f });
     let find = |e: t::SearchExpression| m::FindItem {
-        traversal: t::ItemQueryTraversal::Shallow,
-        item_shape: t::ItemResponseShape {
-            base_shape: t::DefaultShapeNames::Default,
-            ..Default::default()
-        },
         restriction: Some(t::Restriction {
             search_expression: e,
         }),
-        parent_folder_ids: t::NonEmptyArrayOfBaseFolderIds {
-            content: vec![
-                t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(
-                    t::DistinguishedFolderId {
-                        id: t::DistinguishedFolderIdName::Calendar,
-                        ..Default::default()
-                    },
+        ..m::FindItem::new(
+            t::ItemQueryTraversal::Shallow,
+            t::ItemResponseShape::new(t::DefaultShapeNames::Default),
+            t::NonEmptyArrayOfBaseFolderIds {
+                content: ews_types::runtime::NonEmpty::new(
+                    t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(
+                        t::DistinguishedFolderId::new(t::DistinguishedFolderIdName::Calendar),
+                    ),
                 ),
-            ],
-        },
-        ..Default::default()
+            },
+        )
     };
     let contains = t::SearchExpression::Contains(t::ContainsExpression {
         containment_mode: Some(t::ContainmentMode::Substring),
@@ -688,7 +664,8 @@ async fn restrictions_on_common_fields() {
         },
     });
     let both = t::SearchExpression::And(t::And {
-        search_expression: vec![contains, after],
+        search_expression: ews_types::runtime::NonEmpty::try_from(vec![contains, after])
+            .expect("not empty"),
     });
     assert_eq!(
         subjects(boss.send(&find(both)).await.unwrap()),
@@ -718,13 +695,7 @@ async fn a_delegate_sends_a_draft_on_behalf_of_the_principal() {
         .await
         .unwrap();
     p.set
-        .set(
-            "assistant@contoso.com",
-            t::Permission {
-                permission_level: t::PermissionLevel::Editor,
-                ..Default::default()
-            },
-        )
+        .set_level("assistant@contoso.com", t::PermissionLevel::Editor)
         .unwrap();
     own.set_folder_permissions(&p).await.unwrap();
     let assistant = login(&server, "assistant@contoso.com", "assistant-pw");
@@ -744,10 +715,11 @@ async fn a_delegate_sends_a_draft_on_behalf_of_the_principal() {
             &m::CreateItem {
                 message_disposition: Some(t::MessageDisposition::SaveOnly),
                 saved_item_folder_id: Some(mb.target_folder(t::DistinguishedFolderIdName::Drafts)),
-                items: t::NonEmptyArrayOfAllItems {
-                    content: vec![t::NonEmptyArrayOfAllItemsChoice::Message(draft)],
-                },
-                ..Default::default()
+                ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
+                    content: ews_types::runtime::NonEmpty::new(
+                        t::NonEmptyArrayOfAllItemsChoice::Message(draft),
+                    ),
+                })
             },
             1,
         )
@@ -764,7 +736,9 @@ async fn a_delegate_sends_a_draft_on_behalf_of_the_principal() {
     mb.send(&m::SendItem {
         save_item_to_folder: true,
         item_ids: t::NonEmptyArrayOfBaseItemIds {
-            content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id)],
+            content: ews_types::runtime::NonEmpty::new(
+                t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id),
+            ),
         },
         saved_item_folder_id: None,
     })
@@ -996,14 +970,17 @@ async fn deleting_a_meeting_sends_cancellations() {
         .impersonate(ConnectingSid::smtp("a1@contoso.com"))
         .unwrap();
     a1.send(&m::DeleteItem {
-        delete_type: t::Disposal::MoveToDeletedItems,
         send_meeting_cancellations: Some(
             t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy,
         ),
-        item_ids: t::NonEmptyArrayOfBaseItemIds {
-            content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id)],
-        },
-        ..Default::default()
+        ..m::DeleteItem::new(
+            t::Disposal::MoveToDeletedItems,
+            t::NonEmptyArrayOfBaseItemIds {
+                content: ews_types::runtime::NonEmpty::new(
+                    t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id),
+                ),
+            },
+        )
     })
     .await
     .unwrap();

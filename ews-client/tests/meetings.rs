@@ -58,13 +58,8 @@ fn calendar_item(item: &Item) -> &t::CalendarItem {
 
 /// A CreateItem carrying one response object.
 fn answer(item: t::NonEmptyArrayOfAllItemsChoice) -> m::CreateItem {
-    m::CreateItem {
-        message_disposition: Some(t::MessageDisposition::SendAndSaveCopy),
-        items: t::NonEmptyArrayOfAllItems {
-            content: vec![item],
-        },
-        ..Default::default()
-    }
+    m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(item))
+        .with_message_disposition(t::MessageDisposition::SendAndSaveCopy)
 }
 
 fn accept(reference: &t::ItemId) -> m::CreateItem {
@@ -120,11 +115,7 @@ async fn attendees_answer_and_the_organizer_sees_it() {
     let decline = answer(t::NonEmptyArrayOfAllItemsChoice::DeclineItem(
         t::DeclineItem {
             reference_item_id: Some(copy),
-            body: Some(t::Body {
-                body_type: t::BodyType::Text,
-                value: "On leave".into(),
-                ..Default::default()
-            }),
+            body: Some(t::Body::new(t::BodyType::Text, "On leave")),
             ..Default::default()
         },
     ));
@@ -279,20 +270,15 @@ fn update(
     change: t::NonEmptyArrayOfItemChangeDescriptionsChoice,
     how: t::CalendarItemUpdateOperation,
 ) -> m::UpdateItem {
-    m::UpdateItem {
-        conflict_resolution: t::ConflictResolution::AlwaysOverwrite,
-        send_meeting_invitations_or_cancellations: Some(how),
-        item_changes: t::NonEmptyArrayOfItemChanges {
-            item_change: vec![t::ItemChange {
-                content: t::ItemChangeChoice::ItemId(id.clone()),
-                updates: t::NonEmptyArrayOfItemChangeDescriptions {
-                    content: vec![change],
-                },
-                ..Default::default()
-            }],
-        },
-        ..Default::default()
-    }
+    let change = t::ItemChange::new(
+        t::ItemChangeChoice::ItemId(id.clone()),
+        t::NonEmptyArrayOfItemChangeDescriptions::new(change),
+    );
+    m::UpdateItem::new(
+        t::ConflictResolution::AlwaysOverwrite,
+        t::NonEmptyArrayOfItemChanges::new(change),
+    )
+    .with_send_meeting_invitations_or_cancellations(how)
 }
 
 #[tokio::test]

@@ -51,21 +51,16 @@ fn ids(server: &TestServer, mailbox: &str, f: F) -> Vec<t::ItemId> {
 
 fn to(f: F) -> t::TargetFolderId {
     t::TargetFolderId {
-        content: t::TargetFolderIdChoice::DistinguishedFolderId(t::DistinguishedFolderId {
-            id: f,
-            ..Default::default()
-        }),
+        content: t::TargetFolderIdChoice::DistinguishedFolderId(t::DistinguishedFolderId::new(f)),
     }
 }
 
 fn id_list(ids: &[t::ItemId]) -> t::NonEmptyArrayOfBaseItemIds {
-    t::NonEmptyArrayOfBaseItemIds {
-        content: ids
-            .iter()
-            .cloned()
-            .map(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId)
-            .collect(),
-    }
+    let ids = ids
+        .iter()
+        .cloned()
+        .map(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId);
+    t::NonEmptyArrayOfBaseItemIds::new(ews_types::runtime::NonEmpty::collect(ids).expect("ids"))
 }
 
 /// Three drafts in the boss's Drafts folder, saved by impersonation.
@@ -74,16 +69,13 @@ async fn drafts(server: &TestServer) {
         .impersonate(ConnectingSid::smtp("boss@contoso.com"))
         .unwrap();
     for subject in ["one", "two", "three"] {
-        boss.send(&m::CreateItem {
-            message_disposition: Some(t::MessageDisposition::SaveOnly),
-            items: t::NonEmptyArrayOfAllItems {
-                content: vec![t::NonEmptyArrayOfAllItemsChoice::Message(t::Message {
-                    subject: Some(subject.into()),
-                    ..Default::default()
-                })],
-            },
-            ..Default::default()
-        })
+        let draft = t::Message::default().with_subject(subject);
+        boss.send(
+            &m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
+                t::NonEmptyArrayOfAllItemsChoice::Message(draft),
+            ))
+            .with_message_disposition(t::MessageDisposition::SaveOnly),
+        )
         .await
         .unwrap();
     }
@@ -211,16 +203,10 @@ async fn moving_needs_delete_rights_and_stays_within_one_mailbox() {
 }
 
 fn attachment_ids(ids: &[&str]) -> t::NonEmptyArrayOfRequestAttachmentIds {
-    t::NonEmptyArrayOfRequestAttachmentIds {
-        content: ids
-            .iter()
-            .map(|id| {
-                t::NonEmptyArrayOfRequestAttachmentIdsChoice::AttachmentId(t::RequestAttachmentId {
-                    id: (*id).to_owned(),
-                })
-            })
-            .collect(),
-    }
+    let ids = ids.iter().map(|id| {
+        t::NonEmptyArrayOfRequestAttachmentIdsChoice::AttachmentId(t::RequestAttachmentId::new(*id))
+    });
+    t::NonEmptyArrayOfRequestAttachmentIds::new(ews_types::runtime::NonEmpty::collect(ids).unwrap())
 }
 
 fn file(name: &str, bytes: &[u8]) -> t::NonEmptyArrayOfAttachmentsChoice {
@@ -260,16 +246,20 @@ async fn attachments_are_added_read_and_removed() {
     boss.send(&m::CreateItem {
         message_disposition: Some(t::MessageDisposition::SaveOnly),
         saved_item_folder_id: Some(to(F::Inbox)),
-        items: t::NonEmptyArrayOfAllItems {
-            content: vec![t::NonEmptyArrayOfAllItemsChoice::Message(t::Message {
-                subject: Some("Invoice".into()),
-                attachments: Some(t::NonEmptyArrayOfAttachments {
-                    content: vec![file("invoice <1>.pdf", b"%PDF-1.7 \x00\xff")],
-                }),
-                ..Default::default()
-            })],
-        },
-        ..Default::default()
+        ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
+            content: ews_types::runtime::NonEmpty::new(t::NonEmptyArrayOfAllItemsChoice::Message(
+                t::Message {
+                    subject: Some("Invoice".into()),
+                    attachments: Some(t::NonEmptyArrayOfAttachments {
+                        content: ews_types::runtime::NonEmpty::new(file(
+                            "invoice <1>.pdf",
+                            b"%PDF-1.7 \x00\xff",
+                        )),
+                    }),
+                    ..Default::default()
+                },
+            )),
+        })
     })
     .await
     .unwrap();
@@ -279,10 +269,7 @@ async fn attachments_are_added_read_and_removed() {
     let item = ids(&server, "boss@contoso.com", F::Inbox).remove(0);
     let got = boss
         .send(&m::GetItem {
-            item_shape: t::ItemResponseShape {
-                base_shape: t::DefaultShapeNames::Default,
-                ..Default::default()
-            },
+            item_shape: t::ItemResponseShape::new(t::DefaultShapeNames::Default),
             item_ids: id_list(std::slice::from_ref(&item)),
         })
         .await
@@ -317,7 +304,7 @@ async fn attachments_are_added_read_and_removed() {
         .send(&m::CreateAttachment {
             parent_item_id: item.clone(),
             attachments: t::NonEmptyArrayOfAttachments {
-                content: vec![file("notes.txt", b"pay by Friday")],
+                content: ews_types::runtime::NonEmpty::new(file("notes.txt", b"pay by Friday")),
             },
         })
         .await

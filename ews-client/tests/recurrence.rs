@@ -66,10 +66,11 @@ async fn create(boss: &MailboxClient, item: t::CalendarItem) -> Result<(), ews_c
     boss.send(&m::CreateItem {
         send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
         saved_item_folder_id: Some(boss.target_folder(t::DistinguishedFolderIdName::Calendar)),
-        items: t::NonEmptyArrayOfAllItems {
-            content: vec![t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item)],
-        },
-        ..Default::default()
+        ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
+            content: ews_types::runtime::NonEmpty::new(
+                t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item),
+            ),
+        })
     })
     .await
     .map(drop)
@@ -84,12 +85,11 @@ fn starts(items: &[t::CalendarItem]) -> Vec<String> {
 
 fn get(id: &t::ItemId) -> m::GetItem {
     m::GetItem {
-        item_shape: t::ItemResponseShape {
-            base_shape: t::DefaultShapeNames::Default,
-            ..Default::default()
-        },
+        item_shape: t::ItemResponseShape::new(t::DefaultShapeNames::Default),
         item_ids: t::NonEmptyArrayOfBaseItemIds {
-            content: vec![t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id.clone())],
+            content: ews_types::runtime::NonEmpty::new(
+                t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id.clone()),
+            ),
         },
     }
 }
@@ -149,10 +149,8 @@ async fn a_weekly_series_shows_as_occurrences_that_can_be_read_and_deleted() {
     // deleting one occurrence leaves the rest of the series
     let second = view[1].item_id.clone().unwrap();
     boss.send(&m::DeleteItem {
-        delete_type: t::Disposal::MoveToDeletedItems,
         send_meeting_cancellations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
-        item_ids: get(&second).item_ids,
-        ..Default::default()
+        ..m::DeleteItem::new(t::Disposal::MoveToDeletedItems, get(&second).item_ids)
     })
     .await
     .unwrap();
@@ -174,33 +172,34 @@ async fn a_weekly_series_shows_as_occurrences_that_can_be_read_and_deleted() {
     };
     let at = |s: &str| Some(XmlValue::from_text(s).unwrap());
     let update = m::UpdateItem {
-        conflict_resolution: t::ConflictResolution::AlwaysOverwrite,
         send_meeting_invitations_or_cancellations: Some(t::CalendarItemUpdateOperation::SendToNone),
-        item_changes: t::NonEmptyArrayOfItemChanges {
-            item_change: vec![t::ItemChange {
-                content: t::ItemChangeChoice::ItemId(third.clone()),
-                updates: t::NonEmptyArrayOfItemChangeDescriptions {
-                    content: vec![
-                        set(
-                            t::UnindexedFieldURI::CalendarStart,
-                            t::CalendarItem {
-                                start: at("2026-12-14T11:00:00Z"),
-                                ..Default::default()
-                            },
-                        ),
-                        set(
-                            t::UnindexedFieldURI::CalendarEnd,
-                            t::CalendarItem {
-                                end: at("2026-12-14T11:30:00Z"),
-                                ..Default::default()
-                            },
-                        ),
-                    ],
-                },
-                ..Default::default()
-            }],
-        },
-        ..Default::default()
+        ..m::UpdateItem::new(
+            t::ConflictResolution::AlwaysOverwrite,
+            t::NonEmptyArrayOfItemChanges::new(ews_types::runtime::NonEmpty::new(
+                t::ItemChange::new(
+                    t::ItemChangeChoice::ItemId(third.clone()),
+                    t::NonEmptyArrayOfItemChangeDescriptions {
+                        content: ews_types::runtime::NonEmpty::try_from(vec![
+                            set(
+                                t::UnindexedFieldURI::CalendarStart,
+                                t::CalendarItem {
+                                    start: at("2026-12-14T11:00:00Z"),
+                                    ..Default::default()
+                                },
+                            ),
+                            set(
+                                t::UnindexedFieldURI::CalendarEnd,
+                                t::CalendarItem {
+                                    end: at("2026-12-14T11:30:00Z"),
+                                    ..Default::default()
+                                },
+                            ),
+                        ])
+                        .expect("not empty"),
+                    },
+                ),
+            )),
+        )
     };
     boss.send(&update).await.unwrap();
     let view = boss.calendar_view(from, until).await.unwrap();
@@ -292,7 +291,11 @@ async fn monthly_and_daily_series_follow_their_ranges() {
         "Board",
         "2026-12-01T10:00:00Z",
         "2026-12-01T11:00:00Z",
-        t::RecurrenceChoice::RelativeMonthlyRecurrence(Default::default()),
+        t::RecurrenceChoice::RelativeMonthlyRecurrence(t::RelativeMonthlyRecurrencePattern::new(
+            1,
+            t::DayOfWeek::Tuesday,
+            t::DayOfWeekIndex::First,
+        )),
         t::RecurrenceChoice2::NoEndRecurrence(t::NoEndRecurrenceRange {
             start_date: date("2026-12-01"),
         }),

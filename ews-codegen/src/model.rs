@@ -369,6 +369,9 @@ pub struct Operation {
     pub input_headers: Vec<usize>,
     /// SOAP headers the binding sends on output.
     pub output_headers: Vec<usize>,
+    /// Whether the operation only reads ([`crate::wsdl::READ_ONLY_OPERATIONS`]), so that
+    /// sending it twice cannot duplicate an effect.
+    pub read_only: bool,
 }
 
 /// A SOAP header element that some binding accepts.

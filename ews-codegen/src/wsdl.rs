@@ -30,6 +30,72 @@ struct BindingOp {
     out_body: Option<String>,
 }
 
+/// The operations that only read: sending one twice cannot duplicate an effect, so a client may
+/// resend it after a transient failure. Every other operation, including any the table does not
+/// know (a newer schema's), is treated as a write and never resent blindly.
+///
+/// `GetStreamingEvents` reads, but holds a connection open for minutes; it is left out so that a
+/// client reconnects it deliberately rather than by retrying.
+pub const READ_ONLY_OPERATIONS: &[&str] = &[
+    "ConvertId",
+    "ExecuteSearch",
+    "ExpandDL",
+    "ExportItems",
+    "FindAvailableMeetingTimes",
+    "FindConversation",
+    "FindFolder",
+    "FindItem",
+    "FindMeetingSpaceByJoinUrl",
+    "FindMeetingTimeCandidates",
+    "FindMessageTrackingReport",
+    "FindPeople",
+    "FindTags",
+    "GetAppManifests",
+    "GetAppMarketplaceUrl",
+    "GetAttachment",
+    "GetClientAccessToken",
+    "GetConversationItems",
+    "GetDelegate",
+    "GetDiscoverySearchConfiguration",
+    "GetEvents",
+    "GetFolder",
+    "GetHoldOnMailboxes",
+    "GetImItemList",
+    "GetImItems",
+    "GetInboxRules",
+    "GetItem",
+    "GetLastPrivateCatalogUpdate",
+    "GetMailTips",
+    "GetMeetingInstance",
+    "GetMeetingSpace",
+    "GetMessageTrackingReport",
+    "GetNonIndexableItemDetails",
+    "GetNonIndexableItemStatistics",
+    "GetPasswordExpirationDate",
+    "GetPersona",
+    "GetPhoneCallInformation",
+    "GetPrivateCatalogAddIns",
+    "GetReminders",
+    "GetRoomLists",
+    "GetRooms",
+    "GetSearchSuggestions",
+    "GetSearchableMailboxes",
+    "GetServerTimeZones",
+    "GetServiceConfiguration",
+    "GetSharingFolder",
+    "GetSharingMetadata",
+    "GetSpecificUserConfiguration",
+    "GetUserAvailability",
+    "GetUserConfiguration",
+    "GetUserOofSettings",
+    "GetUserPhoto",
+    "GetUserRetentionPolicyTags",
+    "ResolveNames",
+    "SearchMailboxes",
+    "SyncFolderHierarchy",
+    "SyncFolderItems",
+];
+
 /// The operations of a WSDL and the header kinds they use.
 pub fn read(path: &Path) -> Result<(Vec<Operation>, Vec<HeaderKind>), Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -215,6 +281,7 @@ impl Raw {
                 output: self.body_part(output, b.out_body.as_deref(), out_h)?,
                 input_headers: Vec::new(),
                 output_headers: Vec::new(),
+                read_only: READ_ONLY_OPERATIONS.contains(&name.as_str()),
             };
             for (m, p) in in_h {
                 op.input_headers.push(header_index(&self, m, p)?);

@@ -134,7 +134,115 @@ fn both_exchange_schemas_generate() {
             |t| matches!(&t.kind, TypeKind::Struct(s) if s.text.is_some() && !s.fields.is_empty()),
         );
         assert_eq!(mixed.count(), 0, "{dir}");
-        syn::parse_file(&g.source).expect("generated code parses");
+        let file = syn::parse_file(&g.source).expect("generated code parses");
+        safe_defaults(&file, dir);
+        let read_only: Vec<&str> = g
+            .model
+            .operations
+            .iter()
+            .filter(|o| o.read_only)
+            .map(|o| o.name.as_str())
+            .collect();
+        for op in [
+            "GetItem",
+            "FindItem",
+            "GetFolder",
+            "SyncFolderItems",
+            "ResolveNames",
+        ] {
+            assert!(read_only.contains(&op), "{dir}: {op}");
+        }
+        for op in [
+            "CreateItem",
+            "DeleteItem",
+            "SendItem",
+            "UpdateItem",
+            "GetStreamingEvents",
+        ] {
+            assert!(!read_only.contains(&op), "{dir}: {op}");
+        }
+    }
+}
+
+/// No enum derives `Default`; a struct derives it only when it has no `new` (no required
+/// member); the requests that need items or ids have no default.
+fn safe_defaults(file: &syn::File, dir: &str) {
+    use quote::ToTokens;
+    let mut defaults = std::collections::HashSet::new();
+    let mut with_new = std::collections::HashSet::new();
+    let mut enums = 0;
+    let mut visit = |items: &[syn::Item], module: &str| {
+        for item in items {
+            match item {
+                syn::Item::Struct(s) => {
+                    let mut derives = s.attrs.iter().filter(|a| a.path().is_ident("derive"));
+                    if derives.any(|d| d.to_token_stream().to_string().contains("Default")) {
+                        defaults.insert(format!("{module}::{}", s.ident));
+                    }
+                }
+                syn::Item::Enum(e) => {
+                    enums += 1;
+                    let derives: String = e
+                        .attrs
+                        .iter()
+                        .filter(|a| a.path().is_ident("derive"))
+                        .map(|a| a.to_token_stream().to_string())
+                        .collect();
+                    let text = e.to_token_stream().to_string();
+                    assert!(
+                        !derives.contains("Default") && !text.contains("# [default]"),
+                        "{dir}: enum {} has a default",
+                        e.ident
+                    );
+                }
+                syn::Item::Impl(i) if i.trait_.is_none() => {
+                    let has_new = i
+                        .items
+                        .iter()
+                        .any(|it| matches!(it, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+                    if has_new {
+                        with_new.insert(format!("{module}::{}", i.self_ty.to_token_stream()));
+                    }
+                }
+                syn::Item::Impl(i) => {
+                    let tr = i.trait_.as_ref().unwrap().1.to_token_stream().to_string();
+                    assert!(
+                        !tr.contains("Default"),
+                        "{dir}: impl Default for {}",
+                        i.self_ty.to_token_stream()
+                    );
+                }
+                _ => {}
+            }
+        }
+    };
+    for item in &file.items {
+        if let syn::Item::Mod(m) = item
+            && let Some((_, items)) = &m.content
+        {
+            visit(items, &m.ident.to_string());
+        }
+    }
+    assert!(enums > 100, "{dir}: {enums} enums");
+    assert!(
+        defaults.is_disjoint(&with_new),
+        "{dir}: Default and new on one type"
+    );
+    for required in [
+        "m::CreateItem",
+        "m::DeleteItem",
+        "m::GetItem",
+        "m::FindItem",
+        "t::Body",
+        "t::Attendee",
+    ] {
+        assert!(
+            with_new.contains(required) && !defaults.contains(required),
+            "{dir}: {required}"
+        );
+    }
+    for optional in ["t::CalendarItem", "t::Message", "t::EmailAddressType"] {
+        assert!(defaults.contains(optional), "{dir}: {optional}");
     }
 }
 

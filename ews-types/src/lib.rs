@@ -21,6 +21,60 @@
 //! let req = m::GetFolder::from_xml(&mut r, root).unwrap();
 //! assert_eq!(req.folder_ids.content.len(), 1);
 //! ```
+//!
+//! # Safe by construction
+//!
+//! A type derives `Default` only when every member may be absent. Required members are the
+//! arguments of `new`; optional ones have chainable `with_*` setters; a list the schema
+//! requires non-empty is a [`NonEmpty`](runtime::NonEmpty). No enum has a default value.
+//!
+//! ```
+//! use ews_types::{m, t, runtime::Operation};
+//! let ids = t::NonEmptyArrayOfBaseItemIds::new(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(
+//!     t::ItemId::new("AAMkAD1"),
+//! ));
+//! // The disposal is a required argument: nothing picks HardDelete for you.
+//! let delete = m::DeleteItem::new(t::Disposal::MoveToDeletedItems, ids)
+//!     .with_send_meeting_cancellations(t::CalendarItemCreateOrDeleteOperation::SendToNone);
+//! assert_eq!(delete.delete_type, t::Disposal::MoveToDeletedItems);
+//! // Whether an operation only reads is a generated fact (retry safety), not a guess by name.
+//! assert!(m::GetItem::READ_ONLY && !m::DeleteItem::READ_ONLY && !m::CreateItem::READ_ONLY);
+//! ```
+//!
+//! What does not compile:
+//!
+//! A destructive enum has no default:
+//! ```compile_fail,E0599
+//! let disposal = ews_types::t::Disposal::default();
+//! ```
+//! A request with required members has no default, so none can be left out:
+//! ```compile_fail,E0599
+//! let create = ews_types::m::CreateItem::default();
+//! ```
+//! ```compile_fail,E0277
+//! use ews_types::{m, t};
+//! let create = m::CreateItem {
+//!     message_disposition: Some(t::MessageDisposition::SendAndSaveCopy),
+//!     ..Default::default()
+//! };
+//! ```
+//! `new` takes every required member (here `DeleteType` is missing):
+//! ```compile_fail,E0061
+//! use ews_types::{m, t};
+//! let ids = t::NonEmptyArrayOfBaseItemIds::new(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(
+//!     t::ItemId::new("AAMkAD1"),
+//! ));
+//! let delete = m::DeleteItem::new(ids);
+//! ```
+//! A list the schema requires non-empty cannot be a `Vec`:
+//! ```compile_fail,E0308
+//! use ews_types::t;
+//! let none = t::NonEmptyArrayOfBaseItemIds { content: Vec::new() };
+//! ```
+//! nor is an empty `NonEmpty` to be had:
+//! ```compile_fail,E0599
+//! let none = ews_types::runtime::NonEmpty::<u8>::default();
+//! ```
 
 pub mod inspect;
 pub mod runtime;

@@ -31,30 +31,20 @@ fn xml_string() -> impl Strategy<Value = String> {
 }
 
 fn create_item(subject: String, body: String, id: String, email: String) -> m::CreateItem {
-    m::CreateItem {
-        items: t::NonEmptyArrayOfAllItems {
-            content: vec![t::NonEmptyArrayOfAllItemsChoice::Message(t::Message {
-                subject: Some(subject),
-                body: Some(t::Body {
-                    body_type: t::BodyType::Text,
-                    value: body,
-                    ..Default::default()
-                }),
-                item_id: Some(t::ItemId {
-                    id,
-                    change_key: None,
-                }),
-                to_recipients: Some(t::ArrayOfRecipients {
-                    content: vec![t::ArrayOfRecipientsChoice::Mailbox(t::EmailAddressType {
-                        email_address: Some(email),
-                        ..Default::default()
-                    })],
-                }),
-                ..Default::default()
-            })],
-        },
+    let message = t::Message {
+        subject: Some(subject),
+        body: Some(t::Body::new(t::BodyType::Text, body)),
+        item_id: Some(t::ItemId::new(id)),
+        to_recipients: Some(t::ArrayOfRecipients {
+            content: vec![t::ArrayOfRecipientsChoice::Mailbox(
+                t::EmailAddressType::default().with_email_address(email),
+            )],
+        }),
         ..Default::default()
-    }
+    };
+    m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
+        t::NonEmptyArrayOfAllItemsChoice::Message(message),
+    ))
 }
 
 proptest! {

@@ -188,3 +188,35 @@ fn repeated_wildcard_in_a_choice_keeps_every_child() {
         d
     );
 }
+
+/// What the reader hands out, the writer can write back: a character XML 1.0 forbids is
+/// refused on reading, however it is written (reference or raw byte) and wherever it sits
+/// (element text, attribute value, preserved `xs:any` content).
+#[test]
+fn characters_xml_forbids_are_refused_on_reading() {
+    let subject = |s: &str| format!(r#"<t:Message {NS}><t:Subject>{s}</t:Subject></t:Message>"#);
+    for bad in [
+        "&#x1;",
+        "\u{1}",
+        "a&#xFFFE;",
+        "&#xFFFF;",
+        "\u{FFFF}",
+        "&#x1F;x",
+        "\u{B}",
+    ] {
+        let e = read::<t::Message>(&subject(bad)).unwrap_err();
+        assert!(e.contains("not allowed in XML 1.0"), "{bad:?}: {e}");
+    }
+    let id = format!(r#"<t:ItemId {NS} Id="a&#x2;b"/>"#);
+    let e = read::<t::ItemId>(&id).unwrap_err();
+    assert!(e.contains("U+0002"), "{e}");
+    let any = format!(
+        r#"<m:ResponseMessage {NS} ResponseClass="Error"><m:MessageXml><x:Value xmlns:x="urn:x">&#x3;</x:Value></m:MessageXml></m:ResponseMessage>"#
+    );
+    assert!(read::<m::ResponseMessage>(&any).is_err());
+    // what XML allows still reads, and round-trips
+    let ok = read::<t::Message>(&subject("tab&#x9;nl&#xA;é&#x10000;")).unwrap();
+    assert_eq!(ok.subject.as_deref(), Some("tab\tnl\né\u{10000}"));
+    let mut w = XmlWriter::new();
+    ok.to_xml(&mut w, XmlNs::Types, "Message").unwrap();
+}

@@ -52,6 +52,7 @@ pub fn required(name: &str, what: &str) -> Result<String, String> {
 
 /// A calendar item for the examples: `subject`, starting in `days` days at 09:00 UTC, one hour.
 pub fn appointment(subject: &str, days: i64, attendees: &[String]) -> ews_types::t::CalendarItem {
+    use ews_types::runtime::NonEmpty;
     use ews_types::t;
     let start = (chrono::Utc::now() + chrono::Duration::days(days))
         .date_naive()
@@ -60,26 +61,14 @@ pub fn appointment(subject: &str, days: i64, attendees: &[String]) -> ews_types:
         .and_utc();
     t::CalendarItem {
         subject: Some(subject.into()),
-        body: Some(t::Body {
-            body_type: t::BodyType::Text,
-            value: "Created by ews-client.".into(),
-            ..Default::default()
-        }),
+        body: Some(t::Body::new(t::BodyType::Text, "Created by ews-client.")),
         start: Some(start.into()),
         end: Some((start + chrono::Duration::hours(1)).into()),
         location: Some("Room 1".into()),
-        required_attendees: (!attendees.is_empty()).then(|| t::NonEmptyArrayOfAttendees {
-            attendee: attendees
-                .iter()
-                .map(|a| t::Attendee {
-                    mailbox: t::EmailAddressType {
-                        email_address: Some(a.clone()),
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                })
-                .collect(),
-        }),
+        required_attendees: NonEmpty::collect(attendees.iter().map(|a| {
+            t::Attendee::new(t::EmailAddressType::default().with_email_address(a.clone()))
+        }))
+        .map(t::NonEmptyArrayOfAttendees::new),
         ..Default::default()
     }
 }

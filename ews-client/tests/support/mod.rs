@@ -18,31 +18,19 @@ pub const T_NS: &str = "http://schemas.microsoft.com/exchange/services/2006/type
 
 /// A GetItem request for `n` item ids (`id0`, `id1`, …).
 pub fn get_item(n: usize) -> m::GetItem {
-    m::GetItem {
-        item_shape: t::ItemResponseShape {
-            base_shape: t::DefaultShapeNames::IdOnly,
-            ..Default::default()
-        },
-        item_ids: t::NonEmptyArrayOfBaseItemIds {
-            content: (0..n)
-                .map(|i| {
-                    t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(t::ItemId {
-                        id: format!("id{i}"),
-                        change_key: None,
-                    })
-                })
-                .collect(),
-        },
-    }
+    let ids = (0..n)
+        .map(|i| t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(t::ItemId::new(format!("id{i}"))));
+    m::GetItem::new(
+        t::ItemResponseShape::new(t::DefaultShapeNames::IdOnly),
+        t::NonEmptyArrayOfBaseItemIds::new(
+            ews_types::runtime::NonEmpty::collect(ids).expect("at least one id"),
+        ),
+    )
 }
 
 /// A DeleteItem request (a write) for `n` item ids.
 pub fn delete_item(n: usize) -> m::DeleteItem {
-    m::DeleteItem {
-        delete_type: t::Disposal::MoveToDeletedItems,
-        item_ids: get_item(n).item_ids,
-        ..Default::default()
-    }
+    m::DeleteItem::new(t::Disposal::MoveToDeletedItems, get_item(n).item_ids)
 }
 
 /// A SOAP envelope around `body`, with a ServerVersionInfo header.
@@ -496,18 +484,14 @@ pub fn appointment(subject: &str, attendees: &[&str]) -> ews_types::t::CalendarI
         end: Some(ews_types::runtime::DateTime::from_text("2026-12-01T10:00:00Z").unwrap()),
         location: Some("Room 1".into()),
         required_attendees: (!attendees.is_empty()).then(|| {
-            ews_types::t::NonEmptyArrayOfAttendees {
-                attendee: attendees
-                    .iter()
-                    .map(|a| ews_types::t::Attendee {
-                        mailbox: ews_types::t::EmailAddressType {
-                            email_address: Some((*a).into()),
-                            ..Default::default()
-                        },
-                        ..Default::default()
-                    })
-                    .collect(),
-            }
+            let list = attendees.iter().map(|a| {
+                ews_types::t::Attendee::new(
+                    ews_types::t::EmailAddressType::default().with_email_address(*a),
+                )
+            });
+            ews_types::t::NonEmptyArrayOfAttendees::new(
+                ews_types::runtime::NonEmpty::collect(list).expect("not empty"),
+            )
         }),
         ..Default::default()
     }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Emitter, Shape, doc_attrs};
+use super::{Emitter, Shape, doc_attrs, non_empty};
 use crate::model::*;
 
 impl Emitter<'_> {
@@ -56,14 +56,10 @@ impl Emitter<'_> {
             );
             write.push(quote!(Self::#vname(v) => { w.xsi_type(#xsi_ns, #xsi); #rt::ToXml::to_xml(v, w, ns, local) }));
         }
-        let first = format_ident!("{}", d.variants[0].rust_name);
         quote! {
             #doc
             #[derive(Debug, Clone, PartialEq)]
             pub enum #name { #(#variants)* }
-            impl ::std::default::Default for #name {
-                fn default() -> Self { Self::#first(::std::default::Default::default()) }
-            }
             impl #rt::FromXml for #name {
                 fn from_xml<'a>(r: &mut #rt::XmlReader<'a>, start: #rt::Start<'a>) -> ::std::result::Result<Self, #rt::DeError> {
                     let xsi = r.xsi_type(&start)?;
@@ -101,6 +97,10 @@ impl Emitter<'_> {
         match f.occurs {
             Occurs::Required => base,
             Occurs::Optional => quote!(::std::option::Option<#base>),
+            Occurs::Many if non_empty(f) => {
+                let rt = &self.rt;
+                quote!(#rt::NonEmpty<#base>)
+            }
             Occurs::Many => quote!(::std::vec::Vec<#base>),
         }
     }
@@ -189,10 +189,17 @@ impl Emitter<'_> {
                 },
             )
         };
+        let derives = if self.has_required(s) {
+            quote!(#[derive(Debug, Clone, PartialEq)])
+        } else {
+            quote!(#[derive(Debug, Clone, PartialEq, Default)])
+        };
+        let ctor = self.constructor(name, s);
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Default)]
+            #derives
             pub struct #name { #(#fields)* }
+            #ctor
             #read_impl
             #write_impl
         }
@@ -453,6 +460,18 @@ impl Emitter<'_> {
                     };
                     quote!(#fname: #var.ok_or_else(|| r.missing(&#start, #what))?,)
                 }
+                Occurs::Many if non_empty(f) => {
+                    let what = match &f.kind {
+                        FieldKind::Element { name, .. } => name.local.clone(),
+                        _ => f.rust_name.clone(),
+                    };
+                    let start = if s.is_group {
+                        quote!(first)
+                    } else {
+                        quote!(start)
+                    };
+                    quote!(#fname: #rt::NonEmpty::from_vec(#var).ok_or_else(|| r.missing(&#start, #what))?,)
+                }
                 _ => quote!(#fname: #var,),
             });
         }
@@ -689,14 +708,6 @@ impl Emitter<'_> {
                 })),
             }
         });
-        let first_variant = c.variants.first().map(|v| format_ident!("{}", v.rust_name));
-        let default = first_variant.map(|fv| {
-            quote! {
-                impl ::std::default::Default for #name {
-                    fn default() -> Self { Self::#fv(::std::default::Default::default()) }
-                }
-            }
-        });
         let starts = if starts.is_empty() {
             quote!(false)
         } else {
@@ -706,7 +717,6 @@ impl Emitter<'_> {
             #doc
             #[derive(Debug, Clone, PartialEq)]
             pub enum #name { #(#variants)* }
-            #default
             impl #rt::XmlGroup for #name {
                 fn starts_with(ns: #rt::XmlNs, local: &str) -> bool { #starts }
                 fn read_group<'a>(r: &mut #rt::XmlReader<'a>, parent: &#rt::Start<'a>, first: #rt::Start<'a>) -> ::std::result::Result<Self, #rt::DeError> {
@@ -734,13 +744,12 @@ impl Emitter<'_> {
         let mut variants = Vec::new();
         let mut from = Vec::new();
         let mut to = Vec::new();
-        for (i, v) in e.values.iter().enumerate() {
+        for v in &e.values {
             let vname = format_ident!("{}", v.rust_name);
             let mut d = v.doc.clone();
             d.insert(0, format!("`{}`", v.xml));
             let d = doc_attrs(&d);
-            let default = if i == 0 { quote!(#[default]) } else { quote!() };
-            variants.push(quote!(#d #default #vname,));
+            variants.push(quote!(#d #vname,));
             let xml = &v.xml;
             from.push(quote!(#xml => Self::#vname,));
             to.push(quote!(Self::#vname => #xml,));
@@ -753,14 +762,14 @@ impl Emitter<'_> {
                 ),
                 quote!(other => Self::Other(other.to_owned()),),
                 quote!(Self::Other(s) => return ::std::borrow::Cow::Borrowed(s),),
-                quote!(#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]),
+                quote!(#[derive(Debug, Clone, PartialEq, Eq, Hash)]),
             )
         } else {
             (
                 quote!(),
                 quote!(_ => return Err(#rt::ValueError::new(#xsd, text)),),
                 quote!(),
-                quote!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]),
+                quote!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]),
             )
         };
         let derives = if e.values.is_empty() {

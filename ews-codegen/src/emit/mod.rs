@@ -1,6 +1,7 @@
 //! IR → Rust tokens. Generated code stays thin: a type definition plus short `FromXml`,
 //! `ToXml`, `XmlGroup` or `XmlValue` impls that call into the runtime.
 
+mod ctor;
 mod facets;
 mod items;
 mod ops;
@@ -164,6 +165,11 @@ pub(crate) enum Shape {
     List,
     /// An element with structure (`FromXml`/`ToXml`).
     Complex,
+}
+
+/// Whether a field is a list the schema requires at least one element of (`rt::NonEmpty`).
+pub(crate) fn non_empty(f: &Field) -> bool {
+    f.occurs == Occurs::Many && f.min_occurs > 0 && !matches!(f.kind, FieldKind::Any)
 }
 
 pub(crate) fn doc_attrs(doc: &[String]) -> TokenStream {

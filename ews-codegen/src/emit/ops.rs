@@ -166,6 +166,7 @@ impl Emitter<'_> {
                 out.push(self.body_impl(*out_id, &resp));
             }
             let name = &op.name;
+            let read_only = op.read_only;
             let action = &op.soap_action;
             let req_el = &op.input.local;
             let resp_el = &op.output.local;
@@ -185,6 +186,7 @@ impl Emitter<'_> {
                     const REQUEST_ELEMENT: &'static str = #req_el;
                     const RESPONSE_ELEMENT: &'static str = #resp_el;
                     const INPUT_HEADERS: &'static [&'static str] = &[#(#header_names),*];
+                    const READ_ONLY: bool = #read_only;
                     type Response = #resp;
                 }
                 #(#markers)*

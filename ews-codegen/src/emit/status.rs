@@ -197,10 +197,14 @@ impl Emitter<'_> {
                     (
                         msg,
                         quote!(self.#f.as_ref().map_or(&[], |a| &a.content[..])),
-                        quote!(self.#f.map(|a| a.content).unwrap_or_default()),
+                        quote!(self.#f.map(|a| ::std::vec::Vec::from(a.content)).unwrap_or_default()),
                     )
                 } else {
-                    (msg, quote!(&self.#f.content), quote!(self.#f.content))
+                    (
+                        msg,
+                        quote!(&self.#f.content[..]),
+                        quote!(::std::vec::Vec::from(self.#f.content)),
+                    )
                 }
             }
             Access::Child {

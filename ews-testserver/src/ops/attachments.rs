@@ -2,6 +2,7 @@
 //! read with GetAttachment, removed with DeleteAttachment. Each gets an `AttachmentId` naming
 //! its item and the item's change key at the time.
 
+use ews_types::runtime::NonEmpty;
 use ews_types::{m, t};
 
 use super::items::{Code, denied, messages, not_found};
@@ -105,18 +106,16 @@ fn info(
 ) -> m::AttachmentInfoResponseMessage {
     match result {
         Ok(content) => m::AttachmentInfoResponseMessage {
-            response_class: t::ResponseClass::Success,
             response_code: Some(Code::NoError),
             attachments: Some(t::ArrayOfAttachments { content }),
-            ..Default::default()
+            ..m::AttachmentInfoResponseMessage::new(t::ResponseClass::Success)
         },
         Err((code, text)) => m::AttachmentInfoResponseMessage {
-            response_class: t::ResponseClass::Error,
             response_code: Some(code),
             message_text: Some(text),
             descriptive_link_key: Some(0),
             attachments: Some(Default::default()),
-            ..Default::default()
+            ..m::AttachmentInfoResponseMessage::new(t::ResponseClass::Error)
         },
     }
 }
@@ -156,9 +155,10 @@ pub(crate) fn create(
                 root_item_change_key: root.change_key,
             };
             *id_mut(&mut a) = Some(attachment_id.clone());
-            list.get_or_insert_with(Default::default)
-                .content
-                .push(a.clone());
+            match list {
+                Some(list) => list.content.push(a.clone()),
+                None => *list = Some(t::NonEmptyArrayOfAttachments::new(a.clone())),
+            }
             if let Item::Message(m) = &mut s.item {
                 m.has_attachments = Some(true);
             }
@@ -244,13 +244,13 @@ pub(crate) fn delete(
                 .expect("folder")
                 .items[i];
             if let Some(slot) = attachments_mut(&mut s.item) {
-                let list = slot.as_mut().expect("located");
-                list.content.remove(ai);
-                if list.content.is_empty() {
-                    *slot = None;
-                    if let Item::Message(m) = &mut s.item {
-                        m.has_attachments = Some(false);
-                    }
+                let mut rest = slot.take().expect("located").content.into_vec();
+                rest.remove(ai);
+                *slot = NonEmpty::from_vec(rest).map(t::NonEmptyArrayOfAttachments::new);
+                if slot.is_none()
+                    && let Item::Message(m) = &mut s.item
+                {
+                    m.has_attachments = Some(false);
                 }
             }
             s.version += 1;
@@ -262,17 +262,15 @@ pub(crate) fn delete(
         })();
         out.push(Choice::DeleteAttachmentResponseMessage(match result {
             Ok(root) => m::DeleteAttachmentResponseMessage {
-                response_class: t::ResponseClass::Success,
                 response_code: Some(Code::NoError),
                 root_item_id: Some(root),
-                ..Default::default()
+                ..m::DeleteAttachmentResponseMessage::new(t::ResponseClass::Success)
             },
             Err((code, text)) => m::DeleteAttachmentResponseMessage {
-                response_class: t::ResponseClass::Error,
                 response_code: Some(code),
                 message_text: Some(text),
                 descriptive_link_key: Some(0),
-                ..Default::default()
+                ..m::DeleteAttachmentResponseMessage::new(t::ResponseClass::Error)
             },
         }));
     }

@@ -93,9 +93,7 @@ fn present(store: &Store, d: &DelegateEntry, with_permissions: bool) -> t::Deleg
 fn wrap(
     list: Vec<m::DelegateUserResponseMessage>,
 ) -> Option<m::ArrayOfDelegateUserResponseMessage> {
-    (!list.is_empty()).then_some(m::ArrayOfDelegateUserResponseMessage {
-        delegate_user_response_message_type: list,
-    })
+    ews_types::runtime::NonEmpty::from_vec(list).map(m::ArrayOfDelegateUserResponseMessage::new)
 }
 
 fn user_ok(store: &Store, d: &DelegateEntry) -> m::DelegateUserResponseMessage {

@@ -44,7 +44,9 @@ fn present(
             folder_id,
             display_name,
             total_count,
-            permission_set: Some(f.calendar_permissions.clone().unwrap_or_default()),
+            permission_set: Some(f.calendar_permissions.clone().unwrap_or_else(|| {
+                t::CalendarPermissionSet::new(t::ArrayOfCalendarPermissions::default())
+            })),
             ..Default::default()
         })
     } else {
@@ -52,7 +54,11 @@ fn present(
             folder_id,
             display_name,
             total_count,
-            permission_set: Some(f.permissions.clone().unwrap_or_default()),
+            permission_set: Some(
+                f.permissions
+                    .clone()
+                    .unwrap_or_else(|| t::PermissionSet::new(t::ArrayOfPermissions::default())),
+            ),
             ..Default::default()
         })
     }
@@ -94,7 +100,7 @@ pub(crate) fn get(
         }));
     }
     Ok(m::GetFolderResponse {
-        response_messages: m::ArrayOfResponseMessages { content: out },
+        response_messages: super::items::messages(out),
     })
 }
 
@@ -131,7 +137,7 @@ pub(crate) fn find(
         }));
     }
     Ok(m::FindFolderResponse {
-        response_messages: m::ArrayOfResponseMessages { content: out },
+        response_messages: super::items::messages(out),
     })
 }
 
@@ -215,6 +221,6 @@ pub(crate) fn update(
         }));
     }
     Ok(m::UpdateFolderResponse {
-        response_messages: m::ArrayOfResponseMessages { content: out },
+        response_messages: super::items::messages(out),
     })
 }

@@ -13,11 +13,10 @@ type Choice = m::ArrayOfResponseMessagesChoice;
 macro_rules! fail {
     ($ty:ident, $code:expr, $text:expr) => {
         m::$ty {
-            response_class: t::ResponseClass::Error,
             message_text: Some(String::from($text)),
             response_code: Some($code),
             descriptive_link_key: Some(0),
-            ..Default::default()
+            ..m::$ty::new(t::ResponseClass::Error)
         }
     };
 }
@@ -26,17 +25,20 @@ pub(crate) use fail;
 macro_rules! ok {
     ($ty:ident { $($f:ident : $v:expr),* $(,)? }) => {
         m::$ty {
-            response_class: t::ResponseClass::Success,
             response_code: Some(m::ResponseCode::NoError),
             $($f: $v,)*
-            ..Default::default()
+            ..m::$ty::new(t::ResponseClass::Success)
         }
     };
 }
 pub(crate) use ok;
 
+/// The response messages of a request: one per requested id, and a request names at least one.
 pub(super) fn messages(content: Vec<Choice>) -> m::ArrayOfResponseMessages {
-    m::ArrayOfResponseMessages { content }
+    m::ArrayOfResponseMessages::new(
+        ews_types::runtime::NonEmpty::from_vec(content)
+            .expect("one response message per requested id, and a request names at least one"),
+    )
 }
 
 pub(super) fn now() -> DateTime {
@@ -565,10 +567,9 @@ fn view(
         indexed_paging_offset: offset,
         includes_last_item_in_range: Some(last),
         total_items_in_view: Some(total as i32),
-        content: t::FindItemParentChoice::Items(t::ArrayOfRealItems {
+        ..t::FindItemParent::new(t::FindItemParentChoice::Items(t::ArrayOfRealItems {
             content: selected.into_iter().map(|s| present(s, id_only)).collect(),
-        }),
-        ..Default::default()
+        }))
     }
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn resolve(
     };
     Ok(m::ResolveNamesResponse {
         response_messages: m::ArrayOfResponseMessages {
-            content: vec![m::ArrayOfResponseMessagesChoice::ResolveNamesResponseMessage(msg)],
+            content: m::ArrayOfResponseMessagesChoice::ResolveNamesResponseMessage(msg).into(),
         },
     })
 }

@@ -357,10 +357,10 @@ pub(super) fn make_exception(
             end: c.end.unwrap_or_else(|| runtime::DateTime::from(start)),
             original_start: runtime::DateTime::from(start),
         };
-        m.modified_occurrences
-            .get_or_insert_with(Default::default)
-            .occurrence
-            .push(info);
+        match &mut m.modified_occurrences {
+            Some(list) => list.occurrence.push(info),
+            None => m.modified_occurrences = Some(t::NonEmptyArrayOfOccurrenceInfo::new(info)),
+        }
     }
     master.version += 1;
     items.push(exception.clone());
@@ -387,12 +387,11 @@ pub(super) fn drop_exceptions(
 
 /// Records the deletion of the occurrence at `start` in master `c`.
 pub(super) fn delete(c: &mut t::CalendarItem, start: DateTime<Utc>) {
-    c.deleted_occurrences
-        .get_or_insert_with(Default::default)
-        .deleted_occurrence
-        .push(t::DeletedOccurrenceInfo {
-            start: runtime::DateTime::from(start),
-        });
+    let info = t::DeletedOccurrenceInfo::new(start);
+    match &mut c.deleted_occurrences {
+        Some(list) => list.deleted_occurrence.push(info),
+        None => c.deleted_occurrences = Some(t::NonEmptyArrayOfDeletedOccurrences::new(info)),
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 mod any;
 mod error;
 mod facets;
+mod nonempty;
 mod reader;
 mod soap;
 mod status;
@@ -17,6 +18,7 @@ mod writer;
 pub use any::{AnyElement, AnyNode};
 pub use error::{DeError, DeErrorKind, SerError, ValueError};
 pub use facets::Facets;
+pub use nonempty::{EmptyList, NonEmpty};
 pub use reader::{Attr, ReaderConfig, Start, XmlReader};
 pub use soap::{
     Envelope, Fault, FaultDetail, Part, SOAP_NS, read_envelope, read_envelope_with, write_envelope,
@@ -25,6 +27,24 @@ pub use status::{MessageStatus, NoMessage, ResponseBody, ResponseMessage};
 pub use traits::{ElementSet, FromXml, Operation, ToXml, XmlGroup, XmlValue};
 pub use values::{Base64Binary, Date, DateTime, Decimal, Duration, HexBinary, Time};
 pub use writer::XmlWriter;
+
+/// Whether `c` is an XML 1.0 `Char`: what a document may hold, raw or as a reference.
+pub(crate) fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The first character of `s` that XML 1.0 forbids, if any. Scans bytes first: only a control
+/// byte or the lead byte of U+FFFE/U+FFFF (0xEF) needs a closer look.
+pub(crate) fn first_non_xml_char(s: &str) -> Option<char> {
+    let suspect = s
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    if suspect {
+        s.chars().find(|c| !is_xml_char(*c))
+    } else {
+        None
+    }
+}
 
 /// The namespaces the bindings know by name; others are [`XmlNs::Other`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

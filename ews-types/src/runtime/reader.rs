@@ -379,7 +379,7 @@ impl<'a> XmlReader<'a> {
                     }
                 };
                 Some(match a.normalized_value(XmlVersion::Implicit1_0) {
-                    Ok(value) => Ok(Attr {
+                    Ok(value) => check_chars(&value, position).map(|()| Attr {
                         ns,
                         local,
                         value,
@@ -444,6 +444,7 @@ impl<'a> XmlReader<'a> {
                 Event::GeneralRef(r) => push(&mut out, self.resolve_ref(&r, position)?),
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
+                    check_chars(&out, start.position)?;
                     return Ok(out);
                 }
                 Event::Start(s) | Event::Empty(s) => {
@@ -557,6 +558,21 @@ impl<'a> XmlReader<'a> {
     }
 }
 
+/// Refuses text that holds a character XML 1.0 forbids (`&#x1;` as well as the raw byte): what
+/// the reader hands out, the writer can always write back.
+fn check_chars(text: &str, position: u64) -> Result<(), DeError> {
+    match super::first_non_xml_char(text) {
+        None => Ok(()),
+        Some(c) => Err(at(
+            position,
+            DeErrorKind::Syntax(format!(
+                "character U+{:04X} is not allowed in XML 1.0",
+                u32::from(c)
+            )),
+        )),
+    }
+}
+
 fn classify(res: &ResolveResult<'_>) -> XmlNs {
     match res {
         ResolveResult::Bound(ns) => XmlNs::from_uri(ns.as_ref()),
@@ -606,15 +622,21 @@ impl<'a> XmlReader<'a> {
                     return Ok(());
                 }
                 Event::Text(t) => {
-                    text.push_str(&t.xml_content(XmlVersion::Implicit1_0));
+                    let piece = t.xml_content(XmlVersion::Implicit1_0);
+                    check_chars(&piece, position)?;
+                    text.push_str(&piece);
                     None
                 }
                 Event::CData(c) => {
-                    text.push_str(&c.into_inner());
+                    let piece = c.into_inner();
+                    check_chars(&piece, position)?;
+                    text.push_str(&piece);
                     None
                 }
                 Event::GeneralRef(r) => {
-                    text.push_str(&self.resolve_ref(&r, position)?);
+                    let piece = self.resolve_ref(&r, position)?;
+                    check_chars(&piece, position)?;
+                    text.push_str(&piece);
                     None
                 }
                 Event::DocType(_) => return Err(at(position, DeErrorKind::DocType)),

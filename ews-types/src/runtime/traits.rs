@@ -70,6 +70,10 @@ pub trait Operation: FromXml + ToXml {
     /// Local names of the SOAP headers the operation's binding accepts (`RequestServerVersion`,
     /// `ExchangeImpersonation`, …), in WSDL order.
     const INPUT_HEADERS: &'static [&'static str];
+    /// Whether the operation only reads, so that resending it after a transient failure cannot
+    /// duplicate an effect (the generator's table of read-only operations; an operation it does
+    /// not know counts as a write).
+    const READ_ONLY: bool;
     /// The response body type.
     type Response: FromXml + ToXml + super::status::ResponseBody;
 }

@@ -16,9 +16,7 @@ pub struct XmlWriter {
     xsi_type: Option<(XmlNs, &'static str)>,
 }
 
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
+use super::is_xml_char;
 
 impl XmlWriter {
     /// An empty writer; the first element declares the EWS namespaces.

@@ -11,11 +11,6 @@ pub mod t {
         /// Element `FieldURI`.
         FieldURI(super::t::FieldPath),
     }
-    impl ::std::default::Default for Path {
-        fn default() -> Self {
-            Self::FieldURI(::std::default::Default::default())
-        }
-    }
     impl ews_types::runtime::XmlGroup for Path {
         fn starts_with(ns: ews_types::runtime::XmlNs, local: &str) -> bool {
             matches!((ns, local), (ews_types::runtime::XmlNs::Types, "FieldURI"))
@@ -74,6 +69,26 @@ pub mod t {
         /// Element `B`.
         pub b: ::std::option::Option<::std::string::String>,
     }
+    impl AnyOrder {
+        /// Sets `a`.
+        #[must_use]
+        pub fn with_a(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.a = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `b`.
+        #[must_use]
+        pub fn with_b(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.b = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
     impl ews_types::runtime::FromXml for AnyOrder {
         fn from_xml<'a>(
             r: &mut ews_types::runtime::XmlReader<'a>,
@@ -121,6 +136,17 @@ pub mod t {
     pub struct ArrayOfItems {
         /// One of `Item`, `CalendarItem`.
         pub content: ::std::vec::Vec<super::t::ArrayOfItemsChoice>,
+    }
+    impl ArrayOfItems {
+        /// Sets `content` (replacing what it held).
+        #[must_use]
+        pub fn with_content(
+            mut self,
+            values: impl ::std::iter::IntoIterator<Item = super::t::ArrayOfItemsChoice>,
+        ) -> Self {
+            self.content = values.into_iter().collect();
+            self
+        }
     }
     impl ews_types::runtime::FromXml for ArrayOfItems {
         fn from_xml<'a>(
@@ -171,10 +197,16 @@ pub mod t {
         }
     }
     /// `BaseIdType`.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct BaseId {
         /// Attribute `Format`.
         pub format: ::std::string::String,
+    }
+    impl BaseId {
+        /// A value with the required `format`; every optional member absent.
+        pub fn new(format: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { format: format.into() }
+        }
     }
     impl ews_types::runtime::FromXml for BaseId {
         fn from_xml<'a>(
@@ -242,12 +274,24 @@ pub mod t {
         }
     }
     /// `BodyType`.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Body {
         /// Attribute `BodyType`.
         pub body_type: super::t::Color,
         /// The element's text content.
         pub value: ::std::string::String,
+    }
+    impl Body {
+        /// A value with the required `body_type`, `value`; every optional member absent.
+        pub fn new(
+            body_type: impl ::std::convert::Into<super::t::Color>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                body_type: body_type.into(),
+                value: value.into(),
+            }
+        }
     }
     impl ews_types::runtime::FromXml for Body {
         fn from_xml<'a>(
@@ -301,6 +345,71 @@ pub mod t {
         pub colors: ::std::option::Option<super::t::Colors>,
         /// Element `Data`.
         pub data: ::std::option::Option<ews_types::runtime::Base64Binary>,
+    }
+    impl CalendarItem {
+        /// Sets `lang`.
+        #[must_use]
+        pub fn with_lang(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.lang = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `subject`.
+        #[must_use]
+        pub fn with_subject(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.subject = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `start`.
+        #[must_use]
+        pub fn with_start(
+            mut self,
+            value: impl ::std::convert::Into<ews_types::runtime::DateTime>,
+        ) -> Self {
+            self.start = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `body`.
+        #[must_use]
+        pub fn with_body(
+            mut self,
+            value: impl ::std::convert::Into<super::t::Body>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `duration`.
+        #[must_use]
+        pub fn with_duration(
+            mut self,
+            value: impl ::std::convert::Into<ews_types::runtime::Duration>,
+        ) -> Self {
+            self.duration = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `colors`.
+        #[must_use]
+        pub fn with_colors(
+            mut self,
+            value: impl ::std::convert::Into<super::t::Colors>,
+        ) -> Self {
+            self.colors = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `data`.
+        #[must_use]
+        pub fn with_data(
+            mut self,
+            value: impl ::std::convert::Into<ews_types::runtime::Base64Binary>,
+        ) -> Self {
+            self.data = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ews_types::runtime::FromXml for CalendarItem {
         fn from_xml<'a>(
@@ -420,10 +529,9 @@ pub mod t {
     /// `CodeType`.
     pub type Code = ::std::string::String;
     /// `ColorType`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Color {
         /// `Red`
-        #[default]
         Red,
         /// `item:Subject`
         ItemSubject,
@@ -456,10 +564,18 @@ pub mod t {
     /// `ColorsType`.
     pub type Colors = ::std::vec::Vec<super::t::Color>;
     /// `FieldPathType`.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct FieldPath {
         /// Attribute `FieldURI`.
         pub field_uri: ::std::string::String,
+    }
+    impl FieldPath {
+        /// A value with the required `field_uri`; every optional member absent.
+        pub fn new(field_uri: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                field_uri: field_uri.into(),
+            }
+        }
     }
     impl ews_types::runtime::FromXml for FieldPath {
         fn from_xml<'a>(
@@ -500,10 +616,16 @@ pub mod t {
         }
     }
     /// `HolderType`.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Holder {
         /// Element `Id`.
         pub id: super::t::BaseIdDerived,
+    }
+    impl Holder {
+        /// A value with the required `id`; every optional member absent.
+        pub fn new(id: impl ::std::convert::Into<super::t::BaseIdDerived>) -> Self {
+            Self { id: id.into() }
+        }
     }
     impl ews_types::runtime::FromXml for Holder {
         fn from_xml<'a>(
@@ -564,6 +686,44 @@ pub mod t {
         pub start: ::std::option::Option<ews_types::runtime::DateTime>,
         /// Element `Body`.
         pub body: ::std::option::Option<super::t::Body>,
+    }
+    impl Item {
+        /// Sets `lang`.
+        #[must_use]
+        pub fn with_lang(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.lang = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `subject`.
+        #[must_use]
+        pub fn with_subject(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.subject = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `start`.
+        #[must_use]
+        pub fn with_start(
+            mut self,
+            value: impl ::std::convert::Into<ews_types::runtime::DateTime>,
+        ) -> Self {
+            self.start = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `body`.
+        #[must_use]
+        pub fn with_body(
+            mut self,
+            value: impl ::std::convert::Into<super::t::Body>,
+        ) -> Self {
+            self.body = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ews_types::runtime::FromXml for Item {
         fn from_xml<'a>(
@@ -648,16 +808,50 @@ pub mod t {
         }
     }
     /// `LabelsType`.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Labels {
         /// Attribute `Tag`.
         pub tag: ::std::option::Option<super::t::Tag>,
         /// Element `Code`.
         pub code: super::t::Code,
         /// Element `Label`.
-        pub label: ::std::vec::Vec<super::t::NonEmptyString>,
+        pub label: ews_types::runtime::NonEmpty<super::t::NonEmptyString>,
         /// Element `Percent`.
         pub percent: ::std::option::Option<super::t::Percent>,
+    }
+    impl Labels {
+        /// A value with the required `code`, `label` (at least one); every optional member absent.
+        pub fn new(
+            code: impl ::std::convert::Into<super::t::Code>,
+            label: impl ::std::convert::Into<
+                ews_types::runtime::NonEmpty<super::t::NonEmptyString>,
+            >,
+        ) -> Self {
+            Self {
+                tag: ::std::option::Option::None,
+                code: code.into(),
+                label: label.into(),
+                percent: ::std::option::Option::None,
+            }
+        }
+        /// Sets `tag`.
+        #[must_use]
+        pub fn with_tag(
+            mut self,
+            value: impl ::std::convert::Into<super::t::Tag>,
+        ) -> Self {
+            self.tag = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `percent`.
+        #[must_use]
+        pub fn with_percent(
+            mut self,
+            value: impl ::std::convert::Into<super::t::Percent>,
+        ) -> Self {
+            self.percent = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ews_types::runtime::FromXml for Labels {
         fn from_xml<'a>(
@@ -756,7 +950,8 @@ pub mod t {
             Ok(Self {
                 tag: a0,
                 code: f0.ok_or_else(|| r.missing(&start, "Code"))?,
-                label: f1,
+                label: ews_types::runtime::NonEmpty::from_vec(f1)
+                    .ok_or_else(|| r.missing(&start, "Label"))?,
                 percent: f2,
             })
         }
@@ -787,12 +982,24 @@ pub mod t {
         }
     }
     /// `LongIdType`.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct LongId {
         /// Attribute `Format`.
         pub format: ::std::string::String,
         /// Attribute `Id`.
         pub id: ::std::string::String,
+    }
+    impl LongId {
+        /// A value with the required `format`, `id`; every optional member absent.
+        pub fn new(
+            format: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                format: format.into(),
+                id: id.into(),
+            }
+        }
     }
     impl ews_types::runtime::FromXml for LongId {
         fn from_xml<'a>(
@@ -840,6 +1047,17 @@ pub mod t {
         /// Any element (`xs:any`).
         pub any: ::std::vec::Vec<ews_types::runtime::AnyElement>,
     }
+    impl MessageXml {
+        /// Sets `any` (replacing what it held).
+        #[must_use]
+        pub fn with_any(
+            mut self,
+            values: impl ::std::iter::IntoIterator<Item = ews_types::runtime::AnyElement>,
+        ) -> Self {
+            self.any = values.into_iter().collect();
+            self
+        }
+    }
     impl ews_types::runtime::FromXml for MessageXml {
         fn from_xml<'a>(
             r: &mut ews_types::runtime::XmlReader<'a>,
@@ -882,12 +1100,30 @@ pub mod t {
     /// `NonEmptyStringType`.
     pub type NonEmptyString = ::std::string::String;
     /// `NotType`.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct Not {
         /// One of `FieldURI`.
         pub path: super::t::Path,
         /// Element `Not`.
         pub not: ::std::option::Option<::std::boxed::Box<super::t::Not>>,
+    }
+    impl Not {
+        /// A value with the required `path`; every optional member absent.
+        pub fn new(path: impl ::std::convert::Into<super::t::Path>) -> Self {
+            Self {
+                path: path.into(),
+                not: ::std::option::Option::None,
+            }
+        }
+        /// Sets `not`.
+        #[must_use]
+        pub fn with_not(
+            mut self,
+            value: impl ::std::convert::Into<super::t::Not>,
+        ) -> Self {
+            self.not = ::std::option::Option::Some(::std::boxed::Box::new(value.into()));
+            self
+        }
     }
     impl ews_types::runtime::FromXml for Not {
         fn from_xml<'a>(
@@ -974,11 +1210,6 @@ pub mod t {
         /// Element `CalendarItem`.
         CalendarItem(super::t::CalendarItem),
     }
-    impl ::std::default::Default for ArrayOfItemsChoice {
-        fn default() -> Self {
-            Self::Item(::std::default::Default::default())
-        }
-    }
     impl ews_types::runtime::XmlGroup for ArrayOfItemsChoice {
         fn starts_with(ns: ews_types::runtime::XmlNs, local: &str) -> bool {
             matches!((ns, local), (ews_types::runtime::XmlNs::Types, "Item"))
@@ -1053,11 +1284,6 @@ pub mod t {
     pub enum BaseIdDerived {
         /// `xsi:type="LongIdType"`
         LongId(super::t::LongId),
-    }
-    impl ::std::default::Default for BaseIdDerived {
-        fn default() -> Self {
-            Self::LongId(::std::default::Default::default())
-        }
     }
     impl ews_types::runtime::FromXml for BaseIdDerived {
         fn from_xml<'a>(
@@ -1287,12 +1513,27 @@ pub mod m {
     #[allow(unused_imports)]
     use ews_types::runtime as rt;
     /// `GetThingResponseType`.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct GetThingResponse {
         /// Element `Count`.
         pub count: i32,
         /// Element `Done`.
         pub done: ::std::option::Option<bool>,
+    }
+    impl GetThingResponse {
+        /// A value with the required `count`; every optional member absent.
+        pub fn new(count: impl ::std::convert::Into<i32>) -> Self {
+            Self {
+                count: count.into(),
+                done: ::std::option::Option::None,
+            }
+        }
+        /// Sets `done`.
+        #[must_use]
+        pub fn with_done(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+            self.done = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     impl ews_types::runtime::FromXml for GetThingResponse {
         fn from_xml<'a>(
@@ -1345,10 +1586,16 @@ pub mod m {
         }
     }
     /// `GetThingType`.
-    #[derive(Debug, Clone, PartialEq, Default)]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct GetThing {
         /// Element `Items`.
         pub items: super::t::ArrayOfItems,
+    }
+    impl GetThing {
+        /// A value with the required `items`; every optional member absent.
+        pub fn new(items: impl ::std::convert::Into<super::t::ArrayOfItems>) -> Self {
+            Self { items: items.into() }
+        }
     }
     impl ews_types::runtime::FromXml for GetThing {
         fn from_xml<'a>(
@@ -1552,6 +1799,7 @@ impl ews_types::runtime::Operation for m::GetThing {
     const REQUEST_ELEMENT: &'static str = "GetThing";
     const RESPONSE_ELEMENT: &'static str = "GetThingResponse";
     const INPUT_HEADERS: &'static [&'static str] = &["Not"];
+    const READ_ONLY: bool = false;
     type Response = m::GetThingResponse;
 }
 impl headers::AcceptsNot for m::GetThing {}
