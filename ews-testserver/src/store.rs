@@ -8,19 +8,6 @@ use ews_types::t;
 
 use crate::config::Org;
 
-/// The folders every mailbox has.
-pub const FOLDERS: &[t::DistinguishedFolderIdName] = &[
-    t::DistinguishedFolderIdName::Calendar,
-    t::DistinguishedFolderIdName::Inbox,
-    t::DistinguishedFolderIdName::Sentitems,
-    t::DistinguishedFolderIdName::Deleteditems,
-    t::DistinguishedFolderIdName::Drafts,
-    t::DistinguishedFolderIdName::Tasks,
-    t::DistinguishedFolderIdName::Contacts,
-    t::DistinguishedFolderIdName::Notes,
-    t::DistinguishedFolderIdName::Journal,
-];
-
 /// A delegate permission level (the order is the order of rights).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -193,10 +180,10 @@ impl Store {
         for (i, m) in org.mailboxes.iter().enumerate() {
             let smtp = m.smtp.to_ascii_lowercase();
             let mut folders = HashMap::new();
-            for f in FOLDERS {
+            for f in crate::tree::TREE {
                 let id = store.new_id("F", i);
                 folders.insert(
-                    *f,
+                    f.name,
                     Folder {
                         id,
                         version: 1,

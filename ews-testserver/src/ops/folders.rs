@@ -5,7 +5,8 @@ use ews_types::{m, t};
 use super::items::{fail, ok};
 use super::{Ctx, folder_owner, level};
 use crate::soap::Fault;
-use crate::store::{FOLDERS, Level, Store};
+use crate::store::{Item, Level, Store};
+use crate::tree::{self, Kind};
 
 type Code = m::ResponseCode;
 type Choice = m::ArrayOfResponseMessagesChoice;
@@ -26,42 +27,131 @@ fn locate(
     }
 }
 
-/// The folder as GetFolder returns it, with its permission set.
+/// Which folder properties a response carries: the base shape's, plus those named in
+/// `AdditionalProperties` (Microsoft's "BaseShape" reference: `IdOnly` is the id; `Default` adds
+/// the display name and counts; `AllProperties` adds the parent, class and effective rights).
+pub(crate) struct Props {
+    wanted: Vec<t::UnindexedFieldURI>,
+}
+
+impl Props {
+    pub(crate) fn of(shape: &t::FolderResponseShape) -> Props {
+        use t::UnindexedFieldURI as U;
+        let mut wanted = match shape.base_shape {
+            t::DefaultShapeNames::IdOnly => vec![],
+            t::DefaultShapeNames::Default => vec![
+                U::FolderDisplayName,
+                U::FolderTotalCount,
+                U::FolderChildFolderCount,
+                U::FolderUnreadCount,
+            ],
+            t::DefaultShapeNames::AllProperties | t::DefaultShapeNames::PcxPeopleSearch => vec![
+                U::FolderDisplayName,
+                U::FolderTotalCount,
+                U::FolderChildFolderCount,
+                U::FolderUnreadCount,
+                U::FolderParentFolderId,
+                U::FolderFolderClass,
+                U::FolderEffectiveRights,
+            ],
+        };
+        for p in shape.additional_properties.iter().flat_map(|a| &a.content) {
+            if let t::NonEmptyArrayOfPathsToElementChoice::FieldURI(f) = p {
+                wanted.push(f.field_uri);
+            }
+        }
+        Props { wanted }
+    }
+
+    fn has(&self, f: t::UnindexedFieldURI) -> bool {
+        self.wanted.contains(&f)
+    }
+}
+
+/// The folder as GetFolder and FindFolder return it, with the properties `props` asks for.
 fn present(
     store: &Store,
+    ctx: &Ctx,
     mbx: usize,
     name: t::DistinguishedFolderIdName,
+    props: &Props,
 ) -> t::ArrayOfFoldersChoice {
-    let f = &store.mailboxes[mbx].folders[&name];
-    let folder_id = Some(t::FolderId {
+    use t::UnindexedFieldURI as U;
+    let mailbox = &store.mailboxes[mbx];
+    let f = &mailbox.folders[&name];
+    let wk = tree::well_known(name).expect("every stored folder is in the tree");
+    let id_of = |f: &crate::store::Folder| t::FolderId {
         id: f.id.clone(),
         change_key: Some(f.change_key()),
-    });
-    let display_name = Some(format!("{name:?}"));
-    let total_count = Some(f.items.len() as i32);
-    if name == t::DistinguishedFolderIdName::Calendar {
-        t::ArrayOfFoldersChoice::CalendarFolder(t::CalendarFolder {
-            folder_id,
-            display_name,
-            total_count,
-            permission_set: Some(f.calendar_permissions.clone().unwrap_or_else(|| {
-                t::CalendarPermissionSet::new(t::ArrayOfCalendarPermissions::default())
-            })),
-            ..Default::default()
-        })
-    } else {
-        t::ArrayOfFoldersChoice::Folder(t::Folder {
-            folder_id,
-            display_name,
-            total_count,
-            permission_set: Some(
-                f.permissions
-                    .clone()
-                    .unwrap_or_else(|| t::PermissionSet::new(t::ArrayOfPermissions::default())),
-            ),
-            ..Default::default()
-        })
+    };
+    let when = |field: U| props.has(field);
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let unread = f
+        .items
+        .iter()
+        .filter(|s| matches!(&s.item, Item::Message(m) if m.is_read == Some(false)))
+        .count();
+    let lvl = level(store, ctx, mbx, name);
+    let rights = t::EffectiveRights::new(
+        lvl >= Level::Author,
+        lvl >= Level::Author,
+        lvl >= Level::Owner,
+        lvl >= Level::Editor,
+        lvl >= Level::Editor,
+        lvl >= Level::Reviewer,
+    );
+    macro_rules! base {
+        ($ty:ident) => {
+            t::$ty {
+                folder_id: Some(id_of(f)),
+                parent_folder_id: wk
+                    .parent
+                    .filter(|_| when(U::FolderParentFolderId))
+                    .map(|p| id_of(&mailbox.folders[&p])),
+                folder_class: wk
+                    .class
+                    .filter(|_| when(U::FolderFolderClass))
+                    .map(str::to_owned),
+                display_name: when(U::FolderDisplayName).then(|| wk.display.to_owned()),
+                total_count: when(U::FolderTotalCount).then(|| count(f.items.len())),
+                child_folder_count: when(U::FolderChildFolderCount)
+                    .then(|| count(tree::children(name).count())),
+                effective_rights: when(U::FolderEffectiveRights).then(|| rights.clone()),
+                ..Default::default()
+            }
+        };
     }
+    let perms = when(U::FolderPermissionSet);
+    match wk.kind {
+        Kind::Calendar => t::ArrayOfFoldersChoice::CalendarFolder(t::CalendarFolder {
+            permission_set: perms.then(|| {
+                f.calendar_permissions.clone().unwrap_or_else(|| {
+                    t::CalendarPermissionSet::new(t::ArrayOfCalendarPermissions::default())
+                })
+            }),
+            ..base!(CalendarFolder)
+        }),
+        Kind::Contacts => t::ArrayOfFoldersChoice::ContactsFolder(t::ContactsFolder {
+            permission_set: perms.then(|| permissions(f)),
+            ..base!(ContactsFolder)
+        }),
+        Kind::Tasks => t::ArrayOfFoldersChoice::TasksFolder(t::TasksFolder {
+            permission_set: perms.then(|| permissions(f)),
+            unread_count: when(U::FolderUnreadCount).then(|| count(unread)),
+            ..base!(TasksFolder)
+        }),
+        Kind::Mail => t::ArrayOfFoldersChoice::Folder(t::Folder {
+            permission_set: perms.then(|| permissions(f)),
+            unread_count: when(U::FolderUnreadCount).then(|| count(unread)),
+            ..base!(Folder)
+        }),
+    }
+}
+
+fn permissions(f: &crate::store::Folder) -> t::PermissionSet {
+    f.permissions
+        .clone()
+        .unwrap_or_else(|| t::PermissionSet::new(t::ArrayOfPermissions::default()))
 }
 
 fn visible(
@@ -85,10 +175,11 @@ pub(crate) fn get(
     r: m::GetFolder,
 ) -> Result<m::GetFolderResponse, Fault> {
     let mut out = Vec::new();
+    let props = Props::of(&r.folder_shape);
     for f in &r.folder_ids.content {
         let result = locate(store, ctx, f).and_then(|(mbx, name)| {
             visible(store, ctx, mbx, name)?;
-            Ok(present(store, mbx, name))
+            Ok(present(store, ctx, mbx, name, &props))
         });
         out.push(Choice::GetFolderResponseMessage(match result {
             Ok(folder) => ok!(FolderInfoResponseMessage {
@@ -110,18 +201,19 @@ pub(crate) fn find(
     r: m::FindFolder,
 ) -> Result<m::FindFolderResponse, Fault> {
     let mut out = Vec::new();
+    let props = Props::of(&r.folder_shape);
     for f in &r.parent_folder_ids.content {
         let result = locate(store, ctx, f).and_then(|(mbx, name)| {
             visible(store, ctx, mbx, name)?;
-            // The well-known folders hang under the root; others have no subfolders here.
-            let children: Vec<t::ArrayOfFoldersChoice> = if name
-                == t::DistinguishedFolderIdName::Msgfolderroot
-                || name == t::DistinguishedFolderIdName::Root
-            {
-                FOLDERS.iter().map(|n| present(store, mbx, *n)).collect()
-            } else {
-                Vec::new()
+            // Shallow: the direct children; Deep: every folder below, depth first.
+            let below: Vec<&tree::WellKnown> = match r.traversal {
+                t::FolderQueryTraversal::Deep => tree::descendants(name),
+                _ => tree::children(name).collect(),
             };
+            let children: Vec<t::ArrayOfFoldersChoice> = below
+                .into_iter()
+                .map(|w| present(store, ctx, mbx, w.name, &props))
+                .collect();
             Ok(children)
         });
         out.push(Choice::FindFolderResponseMessage(match result {

@@ -236,6 +236,22 @@ pub(crate) fn folder_owner(
     ctx: &Ctx,
     id: &t::DistinguishedFolderId,
 ) -> Result<usize, (m::ResponseCode, String)> {
+    let mbx = mailbox_of(store, ctx, id)?;
+    if !store.mailboxes[mbx].folders.contains_key(&id.id) {
+        return Err((
+            m::ResponseCode::ErrorFolderNotFound,
+            "The specified folder could not be found in the store.".into(),
+        ));
+    }
+    Ok(mbx)
+}
+
+/// The mailbox a distinguished folder id names (its `Mailbox`, else the acting account's).
+fn mailbox_of(
+    store: &Store,
+    ctx: &Ctx,
+    id: &t::DistinguishedFolderId,
+) -> Result<usize, (m::ResponseCode, String)> {
     match id.mailbox.as_ref().and_then(|m| m.email_address.as_deref()) {
         Some(addr) => store.find_smtp(addr).ok_or_else(|| {
             (
