@@ -26,6 +26,13 @@
 //! latency_ms = 0
 //! concurrency_limit = 0           # per identity; 0 = unlimited
 //! require_anchor = false          # refuse impersonated requests without X-AnchorMailbox
+//!
+//! [limits]                        # what a client may send (the defaults shown)
+//! max_body_bytes = 16777216       # larger requests get 413, read no further
+//! header_timeout_ms = 10000       # a connection that sends no complete header is closed
+//! body_timeout_ms = 30000         # a request whose body does not arrive in time gets 408
+//! record_max_exchanges = 1000     # the record of exchanges keeps the newest this many…
+//! record_max_bytes = 67108864     # …and this many bytes of bodies
 //! ```
 
 use serde::Deserialize;
@@ -46,6 +53,37 @@ pub struct Org {
     /// Fault injection.
     #[serde(default)]
     pub faults: Faults,
+    /// What a client may send, and how much of it the server remembers.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// Limits on requests and on the record of exchanges: what keeps a server up under bad input.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body read; a larger one is answered 413 before it is read further.
+    pub max_body_bytes: usize,
+    /// Time for a connection to send a complete request header before it is closed.
+    pub header_timeout_ms: u64,
+    /// Time for a request body to arrive once its header is in; then 408.
+    pub body_timeout_ms: u64,
+    /// Exchanges the record keeps (the newest).
+    pub record_max_exchanges: usize,
+    /// Bytes of request and response bodies the record keeps (the newest exchanges).
+    pub record_max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 16 << 20,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
+            record_max_exchanges: 1000,
+            record_max_bytes: 64 << 20,
+        }
+    }
 }
 
 /// A mailbox.

@@ -1,11 +1,11 @@
 //! Fault injection and the record of what was exchanged.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::config::Faults;
+use crate::config::{Faults, Limits};
 
 /// Run-time control of a server: faults to inject, and every request and response it saw.
 #[derive(Debug, Default)]
@@ -16,10 +16,33 @@ pub struct Control {
     busy: Mutex<Option<(usize, u64)>>,
     unavailable: AtomicUsize,
     in_flight: Mutex<HashMap<String, usize>>,
-    exchanges: Mutex<Vec<Exchange>>,
+    record: Mutex<Record>,
 }
 
-/// One request and the server's answer.
+/// The newest exchanges, bounded in count and in bytes.
+#[derive(Debug, Default)]
+struct Record {
+    exchanges: VecDeque<Exchange>,
+    bytes: usize,
+    max_exchanges: usize,
+    max_bytes: usize,
+}
+
+impl Record {
+    fn push(&mut self, e: Exchange) {
+        self.bytes += e.request.len() + e.response.len();
+        self.exchanges.push_back(e);
+        while self.exchanges.len() > self.max_exchanges || self.bytes > self.max_bytes {
+            let Some(old) = self.exchanges.pop_front() else {
+                break;
+            };
+            self.bytes -= old.request.len() + old.response.len();
+        }
+    }
+}
+
+/// One request and the server's answer. A request refused before it was read (not signed in,
+/// too large, too slow) is recorded with an empty body.
 #[derive(Debug, Clone)]
 pub struct Exchange {
     /// The operation (request element), if the request could be read.
@@ -33,8 +56,13 @@ pub struct Exchange {
 }
 
 impl Control {
-    pub(crate) fn new(f: &Faults) -> Control {
+    pub(crate) fn new(f: &Faults, limits: &Limits) -> Control {
         let c = Control::default();
+        {
+            let mut r = c.record.lock().expect("lock");
+            r.max_exchanges = limits.record_max_exchanges;
+            r.max_bytes = limits.record_max_bytes;
+        }
         c.set_latency(Duration::from_millis(f.latency_ms));
         c.set_concurrency_limit(f.concurrency_limit);
         c.set_require_anchor(f.require_anchor);
@@ -112,11 +140,18 @@ impl Control {
     }
 
     pub(crate) fn record(&self, e: Exchange) {
-        self.exchanges.lock().expect("lock").push(e);
+        self.record.lock().expect("lock").push(e);
     }
 
-    /// Every request and answer so far.
+    /// The requests and answers so far, oldest first: the newest
+    /// [`Limits::record_max_exchanges`], within [`Limits::record_max_bytes`] of bodies.
     pub fn exchanges(&self) -> Vec<Exchange> {
-        self.exchanges.lock().expect("lock").clone()
+        self.record
+            .lock()
+            .expect("lock")
+            .exchanges
+            .iter()
+            .cloned()
+            .collect()
     }
 }

@@ -3,16 +3,19 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
 use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ews_types::runtime::{Part, ReaderConfig, read_envelope_with};
 use ews_types::{Element, m, t};
+use http_body_util::BodyExt;
 
 use crate::State;
-use crate::auth::authenticate;
+use crate::auth::{Account, authenticate};
+use crate::config::Limits;
 use crate::faults::Exchange;
 use crate::ops;
 use crate::soap::{Fault, line_col, response};
@@ -22,6 +25,42 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/EWS/Exchange.asmx", post(ews))
         .route("/EWS/{file}", get(schema_file))
         .with_state(state)
+}
+
+/// Accepts connections until `stop` fires. Each connection must send a complete request header
+/// within `header_timeout` (HTTP/1.1 keep-alive included), or it is closed: a client that
+/// opens connections and says nothing holds none of them for long.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: std::time::Duration,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut stop => return,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection closed");
+            }
+        });
+    }
 }
 
 fn xml(status: StatusCode, body: String) -> Response {
@@ -62,23 +101,55 @@ async fn schema_file(
     }
 }
 
-async fn ews(AxState(state): AxState<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
+/// The EWS endpoint. Signing in is checked on the headers alone, before any of the body is
+/// read; the body is then read within the size and time limits, and must be UTF-8.
+async fn ews(AxState(state): AxState<Arc<State>>, request: Request) -> Response {
     let latency = state.control.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let request = String::from_utf8_lossy(&body).into_owned();
-    let (status, operation, text, extra) = handle(&state, &headers, &request).await;
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
+    let (status, operation, request, text, extra) = match authenticate(&state, &headers) {
+        None => {
+            let (status, op, text, extra) = unauthorized();
+            (status, op, String::new(), text, extra)
+        }
+        Some(account) => match read_body(&state.org.limits, &headers, body).await {
+            Err(refused) => (refused.0, None, String::new(), refused.1.into(), close()),
+            Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
+                Ok(request) => {
+                    let (status, op, text, extra) =
+                        handle(&state, account, &headers, &request).await;
+                    (status, op, request, text, extra)
+                }
+                Err(e) => {
+                    let valid = String::from_utf8_lossy(&bytes[..e.utf8_error().valid_up_to()])
+                        .into_owned();
+                    let (line, col) = line_col(&valid, valid.len() as u64);
+                    let f = Fault::new(
+                        m::ResponseCode::ErrorSchemaValidation,
+                        "The request failed schema validation.",
+                    )
+                    .with("LineNumber", line.to_string())
+                    .with("LinePosition", col.to_string())
+                    .with("Violation", "The request is not valid UTF-8.".to_owned());
+                    let (status, op, text, extra) = fault(f, None);
+                    (status, op, String::new(), text, extra)
+                }
+            },
+        },
+    };
     state.control.record(Exchange {
         operation,
         status: status.as_u16(),
         request,
         response: text.clone(),
     });
-    let mut r = if status == StatusCode::UNAUTHORIZED || status == StatusCode::SERVICE_UNAVAILABLE {
-        (status, text).into_response()
-    } else {
+    let mut r = if status.is_success() || status == StatusCode::INTERNAL_SERVER_ERROR {
         xml(status, text)
+    } else {
+        (status, text).into_response()
     };
     for (k, v) in extra {
         if let Ok(v) = HeaderValue::from_str(&v) {
@@ -86,6 +157,47 @@ async fn ews(AxState(state): AxState<Arc<State>>, headers: HeaderMap, body: Byte
         }
     }
     r
+}
+
+fn unauthorized() -> Handled {
+    (
+        StatusCode::UNAUTHORIZED,
+        None,
+        "401 Unauthorized".into(),
+        vec![("www-authenticate", "Basic realm=\"ews-testserver\"".into())],
+    )
+}
+
+fn close() -> Vec<(&'static str, String)> {
+    vec![("connection", "close".into())]
+}
+
+/// The body, within `limits`: 413 for one larger than allowed (from its `Content-Length`
+/// before reading, or while reading a chunked one), 408 for one that stalls.
+async fn read_body(
+    limits: &Limits,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, (StatusCode, &'static str)> {
+    const TOO_LARGE: (StatusCode, &str) = (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "413 Request Entity Too Large",
+    );
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        return Err(TOO_LARGE);
+    }
+    let limited = http_body_util::Limited::new(body, limits.max_body_bytes);
+    let wait = std::time::Duration::from_millis(limits.body_timeout_ms);
+    match tokio::time::timeout(wait, limited.collect()).await {
+        Err(_) => Err((StatusCode::REQUEST_TIMEOUT, "408 Request Timeout")),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(TOO_LARGE),
+        Ok(Err(_)) => Err((StatusCode::BAD_REQUEST, "400 Bad Request")),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
 }
 
 type Handled = (
@@ -104,15 +216,7 @@ fn fault(f: Fault, op: Option<String>) -> Handled {
     )
 }
 
-async fn handle(state: &State, headers: &HeaderMap, request: &str) -> Handled {
-    let Some(account) = authenticate(state, headers) else {
-        return (
-            StatusCode::UNAUTHORIZED,
-            None,
-            "401 Unauthorized".into(),
-            vec![("www-authenticate", "Basic realm=\"ews-testserver\"".into())],
-        );
-    };
+async fn handle(state: &State, account: Account, headers: &HeaderMap, request: &str) -> Handled {
     if state.control.take_unavailable() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -207,8 +311,16 @@ async fn handle(state: &State, headers: &HeaderMap, request: &str) -> Handled {
             ))
         })
     };
-    match result {
-        Ok(resp) => (StatusCode::OK, Some(op), response(resp), Vec::new()),
+    match result.map(response) {
+        Ok(Ok(text)) => (StatusCode::OK, Some(op), text, Vec::new()),
+        Ok(Err(e)) => {
+            tracing::error!(operation = %op, error = %e, "the answer could not be written");
+            let f = Fault::new(
+                m::ResponseCode::ErrorInternalServerError,
+                format!("ews-testserver could not write its answer to this {op} request: {e}"),
+            );
+            fault(f, Some(op))
+        }
         Err(f) => fault(f, Some(op)),
     }
 }

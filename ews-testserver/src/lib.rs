@@ -29,10 +29,12 @@ mod http;
 mod ops;
 mod soap;
 pub mod store;
+pub mod tree;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 pub use config::Org;
 pub use faults::Control;
@@ -73,7 +75,7 @@ impl TestServer {
         schema_dir: Option<PathBuf>,
     ) -> Result<TestServer, String> {
         let store = store::Store::new(&org)?;
-        let control = Control::new(&org.faults);
+        let control = Control::new(&org.faults, &org.limits);
         let state = Arc::new(State {
             org,
             store: Mutex::new(store),
@@ -86,13 +88,8 @@ impl TestServer {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = http::router(state.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let header_timeout = Duration::from_millis(state.org.limits.header_timeout_ms);
+        tokio::spawn(http::serve(listener, app, header_timeout, stopped));
         Ok(TestServer {
             addr,
             state,

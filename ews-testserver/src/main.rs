@@ -22,6 +22,11 @@ struct Args {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    // A request that panics is answered with an ErrorInternalServerError fault; the panic is
+    // logged here once, on one line, without a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("ews-testserver: a request failed (a bug in the test server): {info}");
+    }));
     let org = match std::fs::read_to_string(&args.config)
         .map_err(|e| e.to_string())
         .and_then(|t| ews_testserver::Org::from_toml(&t))

@@ -82,8 +82,9 @@ pub(crate) fn line_col(text: &str, pos: u64) -> (usize, usize) {
     (line, col)
 }
 
-/// A response envelope with `ServerVersionInfo`.
-pub(crate) fn response(body: m::GlobalElement) -> String {
+/// A response envelope with `ServerVersionInfo`; an error if the answer cannot be written (the
+/// caller answers with a fault instead, so nothing unwritable leaves the server half-done).
+pub(crate) fn response(body: m::GlobalElement) -> Result<String, ews_types::runtime::SerError> {
     let env = Envelope {
         headers: vec![Part::Known(Element::Types(
             t::GlobalElement::ServerVersionInfo(t::ServerVersionInfo {
@@ -97,7 +98,7 @@ pub(crate) fn response(body: m::GlobalElement) -> String {
         body: vec![Part::Known(Element::Messages(body))],
         bare: false,
     };
-    write_envelope(&env).expect("responses are built from valid values")
+    write_envelope(&env)
 }
 
 #[cfg(test)]
