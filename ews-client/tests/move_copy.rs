@@ -280,6 +280,12 @@ async fn attachments_are_added_read_and_removed() {
         "{debug}"
     );
     assert!(debug.contains("content: None"), "{debug}");
+    // GetItem and GetAttachment give bare attachment ids (as Exchange does): a client can echo
+    // them back as RequestAttachmentIds
+    assert!(
+        debug.contains("root_item_id: None") && !debug.contains("root_item_id: Some"),
+        "{debug}"
+    );
     let read = boss
         .send(&m::GetAttachment {
             attachment_shape: None,
@@ -298,6 +304,11 @@ async fn attachments_are_added_read_and_removed() {
         panic!("{info:?}")
     };
     assert_eq!(f.content.as_ref().unwrap().0, b"%PDF-1.7 \x00\xff");
+    let bare = f.attachment_id.as_ref().unwrap();
+    assert_eq!(
+        (&bare.root_item_id, &bare.root_item_change_key),
+        (&None, &None)
+    );
 
     // CreateAttachment adds one and changes the item's change key.
     let added = boss

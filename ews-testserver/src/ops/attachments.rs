@@ -29,12 +29,24 @@ fn attachments_of(item: &Item) -> Option<&t::NonEmptyArrayOfAttachments> {
     }
 }
 
-/// Attachments as GetItem shows them: without their content (GetAttachment reads that).
+/// Attachments as GetItem shows them: without their content (GetAttachment reads that), and
+/// with bare ids.
 pub(super) fn without_content(list: &mut Option<t::NonEmptyArrayOfAttachments>) {
     for a in list.iter_mut().flat_map(|l| l.content.iter_mut()) {
         if let Attachment::FileAttachment(f) = a {
             f.content = None;
         }
+        bare_id(a);
+    }
+}
+
+/// Drops `RootItemId`/`RootItemChangeKey` from an attachment's id: Exchange writes them in
+/// CreateAttachment and DeleteAttachment answers only, and a client that echoes an id back
+/// (as a `RequestAttachmentId`, which has no such attributes) must not receive them.
+fn bare_id(a: &mut Attachment) {
+    if let Some(id) = id_mut(a) {
+        id.root_item_id = None;
+        id.root_item_change_key = None;
     }
 }
 
@@ -215,7 +227,9 @@ pub(crate) fn get(
                     return Err(denied());
                 }
                 let list = attachments_of(&s.item).ok_or_else(not_found)?;
-                Ok(vec![response_choice(list.content[ai].clone())])
+                let mut a = list.content[ai].clone();
+                bare_id(&mut a);
+                Ok(vec![response_choice(a)])
             })();
             Choice::GetAttachmentResponseMessage(info(result))
         })
