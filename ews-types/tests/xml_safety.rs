@@ -220,3 +220,19 @@ fn characters_xml_forbids_are_refused_on_reading() {
     let mut w = XmlWriter::new();
     ok.to_xml(&mut w, XmlNs::Types, "Message").unwrap();
 }
+
+/// Two children in an `xs:choice` that allows one: the error names the second and the choice,
+/// not a duplicate of an element that occurs once.
+#[test]
+fn a_second_choice_is_named_as_such() {
+    let xml = format!(
+        r#"<t:ConnectingSID {NS}><t:PrimarySmtpAddress>a@contoso.com</t:PrimarySmtpAddress><t:SmtpAddress>a@contoso.com</t:SmtpAddress></t:ConnectingSID>"#
+    );
+    let e = read::<t::ConnectingSID>(&xml).unwrap_err();
+    assert!(
+        e.contains("<t:SmtpAddress> is a second choice where only one of")
+            && e.contains("PrimarySmtpAddress"),
+        "{e}"
+    );
+    assert!(!e.contains("more than once"), "{e}");
+}

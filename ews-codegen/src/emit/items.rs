@@ -444,7 +444,21 @@ impl Emitter<'_> {
                     };
                     quote!(#pattern => { #order #take #var = Some(#value); })
                 }
-                _ => quote!(#pattern => { #order let v = #value; r.set_once(&mut #var, &c, v)?; }),
+                _ => match &f.kind {
+                    FieldKind::Group(g)
+                        if matches!(self.model.types[*g].kind, TypeKind::Choice(_)) =>
+                    {
+                        let choices = self
+                            .group_label(*g)
+                            .trim_start_matches("One of ")
+                            .trim_end_matches('.')
+                            .replace('`', "");
+                        quote!(#pattern => { #order let v = #value; r.set_choice_once(&mut #var, &c, #choices, v)?; })
+                    }
+                    _ => {
+                        quote!(#pattern => { #order let v = #value; r.set_once(&mut #var, &c, v)?; })
+                    }
+                },
             };
             arms.push(arm);
             build.push(match f.occurs {

@@ -64,6 +64,14 @@ pub enum DeErrorKind {
     /// An element that may occur once occurs twice.
     #[error("<{0}> occurs more than once")]
     Duplicate(String),
+    /// A second element where a choice allows one (`ConnectingSID` with two children).
+    #[error("<{element}> is a second choice where only one of {choices} may occur")]
+    SecondChoice {
+        /// The second element.
+        element: String,
+        /// The choice's alternatives.
+        choices: &'static str,
+    },
     /// An element in a text-only element.
     #[error("unexpected element <{0}> inside a text value")]
     UnexpectedElement(String),

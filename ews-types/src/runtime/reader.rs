@@ -532,6 +532,28 @@ impl<'a> XmlReader<'a> {
         *slot = Some(value);
         Ok(())
     }
+
+    /// Stores the alternative `value` of a choice in `slot`, failing if the choice was already
+    /// made: only one of `choices` may occur.
+    pub fn set_choice_once<T>(
+        &self,
+        slot: &mut Option<T>,
+        child: &Start<'a>,
+        choices: &'static str,
+        value: T,
+    ) -> Result<(), DeError> {
+        if slot.is_some() {
+            return Err(DeError {
+                position: child.position,
+                kind: DeErrorKind::SecondChoice {
+                    element: child.qname().to_owned(),
+                    choices,
+                },
+            });
+        }
+        *slot = Some(value);
+        Ok(())
+    }
 }
 
 fn at(position: u64, kind: DeErrorKind) -> DeError {

@@ -1153,7 +1153,7 @@ pub mod t {
                             &start,
                             c,
                         )?;
-                        r.set_once(&mut f0, &c, v)?;
+                        r.set_choice_once(&mut f0, &c, "FieldURI", v)?;
                     }
                     (ews_types::runtime::XmlNs::Types, "Not") => {
                         r.sequence(&c, &mut order, 1usize, SEQUENCE)?;
