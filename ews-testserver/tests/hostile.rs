@@ -5,8 +5,8 @@
 //!
 //! Every loop here is bounded in count and time and talks to 127.0.0.1 only.
 
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,52 +28,6 @@ const AUTH: &str = "Authorization: Basic Ym9zc0Bjb250b3NvLmNvbTpib3NzLXB3\r\n";
 
 /// The growth of the server's resident memory over the whole run that this test allows.
 const RSS_BOUND_KIB: u64 = 96 * 1024;
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("org.toml");
-    std::fs::File::create(&config)
-        .unwrap()
-        .write_all(CONFIG.as_bytes())
-        .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ews-testserver"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env_remove("EWS_SCHEMA_DIR")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    // "EWS at http://127.0.0.1:PORT/EWS/Exchange.asmx"
-    let addr = line
-        .trim()
-        .trim_start_matches("EWS at http://")
-        .trim_end_matches("/EWS/Exchange.asmx")
-        .to_owned();
-    Server { child, addr }
-}
 
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -149,7 +103,7 @@ async fn drafts_hold(addr: &str, subject: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_neither_stops_the_server_nor_loses_what_it_stored() {
-    let server = start();
+    let server = support::start(CONFIG);
     let addr = server.addr.clone();
     let pid = server.child.id();
     let (status, body) = post(&addr, &draft("keep me")).await;

@@ -3,6 +3,7 @@
 use ews_types::runtime::DateTime;
 use ews_types::{m, t};
 
+use super::shape::{self, ItemShape, present};
 use super::{Ctx, attachments, folder_owner, level, may_edit, meetings, recurrence, sees_private};
 use crate::soap::Fault;
 use crate::store::{Item, Level, Store, Stored};
@@ -298,73 +299,6 @@ fn create_one(
     }
 }
 
-/// The item as the response carries it (`IdOnly` or everything we hold).
-pub(crate) fn present(s: &Stored, id_only: bool) -> t::ArrayOfRealItemsChoice {
-    let id = Some(s.item_id());
-    match (&s.item, id_only) {
-        (Item::Calendar(_), true) => t::ArrayOfRealItemsChoice::CalendarItem(t::CalendarItem {
-            item_id: id,
-            ..Default::default()
-        }),
-        (Item::Message(_), true) => t::ArrayOfRealItemsChoice::Message(t::Message {
-            item_id: id,
-            ..Default::default()
-        }),
-        (Item::MeetingRequest(_), true) => {
-            t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage {
-                item_id: id,
-                ..Default::default()
-            })
-        }
-        (Item::Response(_), true) => {
-            t::ArrayOfRealItemsChoice::MeetingResponse(t::MeetingResponseMessage {
-                item_id: id,
-                ..Default::default()
-            })
-        }
-        (Item::Response(r), false) => {
-            t::ArrayOfRealItemsChoice::MeetingResponse(t::MeetingResponseMessage {
-                item_id: id,
-                ..(**r).clone()
-            })
-        }
-        (Item::Cancellation(_), true) => {
-            t::ArrayOfRealItemsChoice::MeetingCancellation(t::MeetingCancellationMessage {
-                item_id: id,
-                ..Default::default()
-            })
-        }
-        (Item::Cancellation(r), false) => {
-            t::ArrayOfRealItemsChoice::MeetingCancellation(t::MeetingCancellationMessage {
-                item_id: id,
-                ..(**r).clone()
-            })
-        }
-        (Item::Calendar(c), false) => {
-            let mut c = t::CalendarItem {
-                item_id: id,
-                ..(**c).clone()
-            };
-            attachments::without_content(&mut c.attachments);
-            t::ArrayOfRealItemsChoice::CalendarItem(c)
-        }
-        (Item::Message(msg), false) => {
-            let mut msg = t::Message {
-                item_id: id,
-                ..(**msg).clone()
-            };
-            attachments::without_content(&mut msg.attachments);
-            t::ArrayOfRealItemsChoice::Message(msg)
-        }
-        (Item::MeetingRequest(r), false) => {
-            t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage {
-                item_id: id,
-                ..(**r).clone()
-            })
-        }
-    }
-}
-
 /// The response message for one item: the item, or the error.
 pub(super) fn item_info(
     result: Result<t::ArrayOfRealItemsChoice, (Code, String)>,
@@ -404,7 +338,7 @@ pub(crate) fn get(
     ctx: &Ctx,
     r: m::GetItem,
 ) -> Result<m::GetItemResponse, Fault> {
-    let id_only = r.item_shape.base_shape == t::DefaultShapeNames::IdOnly;
+    let shape = ItemShape::of(&r.item_shape);
     let mut out = Vec::new();
     for id in item_ids(&r.item_ids) {
         let result = (|| {
@@ -423,9 +357,9 @@ pub(crate) fn get(
             }
             match occurrence {
                 Some(start) => recurrence::find(s, start)
-                    .map(|o| present(&o, id_only))
+                    .map(|o| shape.show(&o))
                     .ok_or_else(|| recurrence::missing(s, start)),
-                None => Ok(present(s, id_only)),
+                None => Ok(shape.show(s)),
             }
         })();
         out.push(Choice::GetItemResponseMessage(item_info(result)));
@@ -454,7 +388,7 @@ pub(crate) fn find(
     ctx: &Ctx,
     r: m::FindItem,
 ) -> Result<m::FindItemResponse, Fault> {
-    let id_only = r.item_shape.base_shape == t::DefaultShapeNames::IdOnly;
+    let shape = ItemShape::of(&r.item_shape);
     let mut out = Vec::new();
     for f in &r.parent_folder_ids.content {
         let located = match f {
@@ -485,7 +419,12 @@ pub(crate) fn find(
                     items.push(s);
                 }
             }
-            Ok(view(items, &r.content, id_only))
+            // without a SortOrder the newest come first, as Exchange lists a folder
+            match &r.sort_order {
+                Some(order) => super::restrict::sort(&mut items, order)?,
+                None => items.reverse(),
+            }
+            Ok(view(items, &r.content, &shape))
         });
         out.push(Choice::FindItemResponseMessage(match result {
             Ok(root) => ok!(FindItemResponseMessage {
@@ -499,11 +438,11 @@ pub(crate) fn find(
     })
 }
 
-/// Applies the view (calendar view, or indexed paging, newest first).
+/// Applies the view to items already in order (a calendar view orders by start).
 fn view(
-    mut items: Vec<&Stored>,
+    items: Vec<&Stored>,
     v: &Option<m::FindItemChoice>,
-    id_only: bool,
+    shape: &ItemShape,
 ) -> t::FindItemParent {
     // a calendar view shows a series as its occurrences
     let expanded: Vec<Stored> = match v {
@@ -534,7 +473,6 @@ fn view(
             (items, None, last, total)
         }
         Some(m::FindItemChoice::IndexedPageItemView(p)) => {
-            items.reverse();
             let total = items.len();
             let offset = (p.offset.max(0) as usize).min(total);
             let page: Vec<&Stored> = if p.base_point == t::IndexBasePoint::End {
@@ -558,7 +496,6 @@ fn view(
             (page, Some(next as i32), last, total)
         }
         _ => {
-            items.reverse();
             let total = items.len();
             (items, None, true, total)
         }
@@ -568,7 +505,7 @@ fn view(
         includes_last_item_in_range: Some(last),
         total_items_in_view: Some(total as i32),
         ..t::FindItemParent::new(t::FindItemParentChoice::Items(t::ArrayOfRealItems {
-            content: selected.into_iter().map(|s| present(s, id_only)).collect(),
+            content: selected.into_iter().map(|s| shape.show(s)).collect(),
         }))
     }
 }
@@ -720,8 +657,19 @@ pub(crate) fn update(
     })
 }
 
-/// Applies one change to the fields the server models: subject, body, sensitivity, and a
-/// calendar item's start, end and location.
+/// The properties whose changes the server interprets (a meeting update follows start, end and
+/// location); every other property is set or deleted as the element of its name.
+const MODELLED: &[t::UnindexedFieldURI] = &[
+    t::UnindexedFieldURI::ItemSubject,
+    t::UnindexedFieldURI::ItemBody,
+    t::UnindexedFieldURI::ItemSensitivity,
+    t::UnindexedFieldURI::CalendarStart,
+    t::UnindexedFieldURI::CalendarEnd,
+    t::UnindexedFieldURI::CalendarLocation,
+];
+
+/// Applies one change: subject, body, sensitivity, and a calendar item's start, end and
+/// location as the server models them; any other property of the item's type generically.
 fn apply(
     item: &mut Item,
     u: &t::NonEmptyArrayOfItemChangeDescriptionsChoice,
@@ -764,6 +712,16 @@ fn apply(
     let t::Path::FieldURI(p) = path else {
         return Err(unsupported());
     };
+    if !MODELLED.contains(&p.field_uri) {
+        // any other property the item's type has, by the element of the path's name
+        let uri = ews_types::runtime::XmlValue::to_text(&p.field_uri);
+        let local = uri.rsplit(':').next().unwrap_or(&uri);
+        let content = match u {
+            U::SetItemField(s) => Some(&s.content),
+            _ => None,
+        };
+        return shape::splice_property(item, local, content).ok_or_else(unsupported);
+    }
     let (subject, body, sens, start, end, location) = source.unwrap_or_default();
     match (p.field_uri, item) {
         (F::ItemSubject, item) => *subject_mut(item) = subject,

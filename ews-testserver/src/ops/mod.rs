@@ -9,6 +9,7 @@ mod movecopy;
 mod names;
 mod recurrence;
 mod restrict;
+mod shape;
 
 use ews_types::{m, t};
 

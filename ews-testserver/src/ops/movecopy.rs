@@ -2,7 +2,8 @@
 
 use ews_types::{m, t};
 
-use super::items::{Code, denied, item_ids, item_info, messages, not_found, present, target};
+use super::items::{Code, denied, item_ids, item_info, messages, not_found, target};
+use super::shape::present;
 use super::{Ctx, level, may_edit};
 use crate::soap::Fault;
 use crate::store::{Level, Store, Stored};

@@ -1,4 +1,5 @@
-//! FindItem restrictions on the common fields: subject, received time, start, end, is-read.
+//! FindItem restrictions and sort order on the common fields: subject, received time, start, end,
+//! is-read.
 
 use chrono::{DateTime, Utc};
 use ews_types::runtime::XmlValue;
@@ -154,4 +155,50 @@ pub(crate) fn matches(e: &t::SearchExpression, s: &Stored) -> Result<bool, Failu
         }
         _ => return Err(unsupported("this kind of search expression")),
     })
+}
+
+/// Sorts `items` by `SortOrder` (several `FieldOrder`s, the first deciding first); an item
+/// without the property sorts before those with it, ascending. Stable, so equal items keep
+/// their order.
+pub(super) fn sort(
+    items: &mut [&Stored],
+    order: &t::NonEmptyArrayOfFieldOrders,
+) -> Result<(), Failure> {
+    let mut keys: Vec<(t::UnindexedFieldURI, bool)> = Vec::new();
+    for o in &order.field_order {
+        let field =
+            field_uri(&o.path).map_err(|_| sort_unsupported("indexed or extended properties"))?;
+        keys.push((field, o.order == t::SortDirection::Descending));
+    }
+    let mut valued = Vec::with_capacity(items.len());
+    for s in items.iter() {
+        let mut row = Vec::with_capacity(keys.len());
+        for (field, _) in &keys {
+            row.push(value(s, *field).map_err(|_| sort_unsupported(&field.to_text()))?);
+        }
+        valued.push(row);
+    }
+    let mut index: Vec<usize> = (0..items.len()).collect();
+    index.sort_by(|&a, &b| {
+        for (k, (_, descending)) in keys.iter().enumerate() {
+            let o = valued[a][k]
+                .partial_cmp(&valued[b][k])
+                .unwrap_or(std::cmp::Ordering::Equal);
+            let o = if *descending { o.reverse() } else { o };
+            if o.is_ne() {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    let sorted: Vec<&Stored> = index.into_iter().map(|i| items[i]).collect();
+    items.copy_from_slice(&sorted);
+    Ok(())
+}
+
+fn sort_unsupported(what: &str) -> Failure {
+    (
+        Code::ErrorUnsupportedPathForSortGroup,
+        format!("ews-testserver cannot sort on {what}"),
+    )
 }

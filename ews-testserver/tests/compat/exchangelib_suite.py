@@ -1,0 +1,247 @@
+"""Ordinary work with exchangelib (a client this project did not write) against ews-testserver.
+
+Run by tests/exchangelib.rs: `python exchangelib_suite.py URL`. Prints one line per scenario:
+`RESULT<TAB>ok|fail<TAB>scenario<TAB>detail`. Every scenario reads its outcome back through
+exchangelib, so "ok" means the client saw what it wrote.
+"""
+
+import datetime
+import sys
+import traceback
+
+from exchangelib import (
+    BASIC,
+    DELEGATE,
+    IMPERSONATION,
+    Account,
+    Build,
+    CalendarItem,
+    Configuration,
+    Credentials,
+    EWSDateTime,
+    EWSTimeZone,
+    FileAttachment,
+    Mailbox,
+    Message,
+    Version,
+)
+from exchangelib.recurrence import DailyPattern, Recurrence
+
+URL = sys.argv[1]
+UTC = EWSTimeZone("UTC")
+START = EWSDateTime(2026, 12, 1, 9, 0, tzinfo=UTC)
+HOUR = datetime.timedelta(hours=1)
+
+
+def account(user, password, primary, access=DELEGATE):
+    config = Configuration(
+        service_endpoint=URL,
+        credentials=Credentials(user, password),
+        auth_type=BASIC,
+        version=Version(build=Build(15, 1, 2507, 0)),
+    )
+    return Account(primary, config=config, autodiscover=False, access_type=access)
+
+
+def scenario(name):
+    def wrap(f):
+        try:
+            outcome, detail = "ok", repr(f())
+        except Exception as e:  # every failure is reported, none stops the suite
+            outcome, detail = "fail", traceback.format_exception_only(type(e), e)[-1]
+        detail = " ".join(detail.split())[:500]
+        print(f"RESULT\t{outcome}\t{name}\t{detail}", flush=True)
+        return f
+
+    return wrap
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+boss = account("boss@contoso.com", "boss-pw", "boss@contoso.com")
+
+
+@scenario("folders: root, msgfolderroot, calendar, inbox, junk, the tree")
+def _():
+    names = [boss.root.name, boss.msg_folder_root.name, boss.calendar.name, boss.inbox.name, boss.junk.name]
+    check(names == ["Root", "Top of Information Store", "Calendar", "Inbox", "Junk Email"], names)
+    children = [f.name for f in boss.msg_folder_root.children]
+    check("Sent Items" in children and "Deleted Items" in children, children)
+    return names
+
+
+@scenario("create and read an appointment")
+def _():
+    item = CalendarItem(
+        account=boss, folder=boss.calendar, subject="Planning", start=START, end=START + HOUR, location="Room 1"
+    )
+    item.save()
+    got = boss.calendar.get(id=item.id)
+    check((got.subject, got.location, got.start) == ("Planning", "Room 1", START), got)
+    return got.subject
+
+
+@scenario("calendar view")
+def _():
+    seen = [i.subject for i in boss.calendar.view(start=START - HOUR, end=START + 2 * HOUR)]
+    check(seen == ["Planning"], seen)
+    return seen
+
+
+@scenario("filter on subject")
+def _():
+    CalendarItem(account=boss, folder=boss.calendar, subject="Review", start=START + 3 * HOUR, end=START + 4 * HOUR).save()
+    seen = [i.subject for i in boss.calendar.filter(subject="Review")]
+    check(seen == ["Review"], seen)
+    return seen
+
+
+@scenario("sort by start, both ways")
+def _():
+    up = [i.subject for i in boss.calendar.all().order_by("start")]
+    down = [i.subject for i in boss.calendar.all().order_by("-start")]
+    check(up == ["Planning", "Review"] and down == ["Review", "Planning"], (up, down))
+    return up
+
+
+@scenario("paging through a folder")
+def _():
+    for n in range(5):
+        Message(account=boss, folder=boss.drafts, subject=f"Draft {n}", body="x").save()
+    seen = [m.subject for m in boss.drafts.all().order_by("subject")[1:4]]
+    check(seen == ["Draft 1", "Draft 2", "Draft 3"], seen)
+    return seen
+
+
+@scenario("update an appointment's time")
+def _():
+    item = boss.calendar.get(subject="Planning")
+    item.start, item.end = START + 5 * HOUR, START + 6 * HOUR
+    item.save()
+    got = boss.calendar.get(subject="Planning")
+    check(got.start == START + 5 * HOUR, got.start)
+    return got.start
+
+
+@scenario("move, copy and delete a message")
+def _():
+    m = boss.drafts.get(subject="Draft 0")
+    m.move(boss.inbox)
+    check([x.subject for x in boss.inbox.filter(subject="Draft 0")] == ["Draft 0"], "moved")
+    boss.inbox.get(subject="Draft 0").copy(boss.drafts)
+    check(boss.drafts.filter(subject="Draft 0").count() == 1, "copied")
+    boss.inbox.get(subject="Draft 0").delete()
+    check(boss.inbox.filter(subject="Draft 0").count() == 0, "deleted")
+    return "ok"
+
+
+@scenario("attachments: add, list, read")
+def _():
+    m = boss.drafts.get(subject="Draft 1")
+    m.attach(FileAttachment(name="notes.txt", content=b"pay by Friday"))
+    again = boss.drafts.get(subject="Draft 1")
+    names = [a.name for a in again.attachments]
+    check(names == ["notes.txt"] and again.attachments[0].content == b"pay by Friday", names)
+    return names
+
+
+@scenario("a daily recurring series")
+def _():
+    item = CalendarItem(
+        account=boss,
+        folder=boss.calendar,
+        subject="Stand-up",
+        start=START + datetime.timedelta(days=7),
+        end=START + datetime.timedelta(days=7) + HOUR / 4,
+        recurrence=Recurrence(pattern=DailyPattern(interval=1), start=(START + datetime.timedelta(days=7)).date(), number=3),
+    )
+    item.save()
+    days = [
+        i.start.day
+        for i in boss.calendar.view(start=START + datetime.timedelta(days=6), end=START + datetime.timedelta(days=12))
+        if i.subject == "Stand-up"
+    ]
+    check(days == [8, 9, 10], days)
+    return days
+
+
+@scenario("send and receive")
+def _():
+    Message(account=boss, subject="Hello a1", body="hi", to_recipients=[Mailbox(email_address="a1@contoso.com")]).send()
+    a1 = account("a1@contoso.com", "a1-pw", "a1@contoso.com")
+    got = [m.subject for m in a1.inbox.filter(subject="Hello a1")]
+    check(got == ["Hello a1"], got)
+    return got
+
+
+@scenario("GetDelegate")
+def _():
+    who = [d.user_id.primary_smtp_address for d in boss.delegates]
+    check(who == ["assistant@contoso.com"], who)
+    return who
+
+
+def grant_root_visible():
+    """The administrator's step for delegate access with exchangelib, which opens the principal's
+    folders from the root (exchangelib#1282; Exchange: Add-MailboxFolderPermission boss:\\
+    -User assistant -AccessRights FolderVisible): the principal lets the assistant see the root."""
+    import requests
+
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"'
+        ' xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"'
+        ' xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><s:Body>'
+        '<m:UpdateFolder><m:FolderChanges><t:FolderChange><t:DistinguishedFolderId Id="root"/><t:Updates>'
+        '<t:SetFolderField><t:FieldURI FieldURI="folder:PermissionSet"/><t:Folder><t:PermissionSet><t:Permissions>'
+        "<t:Permission><t:UserId><t:PrimarySmtpAddress>assistant@contoso.com</t:PrimarySmtpAddress></t:UserId>"
+        "<t:PermissionLevel>Reviewer</t:PermissionLevel></t:Permission>"
+        "</t:Permissions></t:PermissionSet></t:Folder></t:SetFolderField></t:Updates></t:FolderChange>"
+        "</m:FolderChanges></m:UpdateFolder></s:Body></s:Envelope>"
+    )
+    r = requests.post(URL, data=body.encode(), auth=("boss@contoso.com", "boss-pw"), headers={"Content-Type": "text/xml"})
+    check(r.status_code == 200 and 'ResponseClass="Success"' in r.text, r.text)
+
+
+@scenario("delegate: a meeting in the principal's calendar, on the principal's behalf")
+def _():
+    grant_root_visible()
+    assistant = account("assistant@contoso.com", "assistant-pw", "boss@contoso.com")
+    item = CalendarItem(
+        account=assistant,
+        folder=assistant.calendar,
+        subject="Board",
+        start=START + 24 * HOUR,
+        end=START + 25 * HOUR,
+        required_attendees=["a1@contoso.com"],
+    )
+    item.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    a1 = account("a1@contoso.com", "a1-pw", "a1@contoso.com")
+    req = a1.inbox.get(subject="Board")
+    check((req.sender.email_address, req.author.email_address) == ("assistant@contoso.com", "boss@contoso.com"), req)
+    return req.subject
+
+
+@scenario("impersonation by SMTP address")
+def _():
+    a2 = account("svc-booking", "svc-pw", "a2@contoso.com", IMPERSONATION)
+    CalendarItem(account=a2, folder=a2.calendar, subject="Booked", start=START, end=START + HOUR).save()
+    seen = [i.subject for i in a2.calendar.all()]
+    check(seen == ["Booked"], seen)
+    return seen
+
+
+@scenario("impersonation by SID and UPN (exchangelib adds them to the SMTP address)")
+def _():
+    a2 = account("svc-booking", "svc-pw", "a2@contoso.com", IMPERSONATION)
+    a2.identity.sid = "S-1-5-21-1-2-3-1002"
+    a2.identity.upn = "a2@corp.contoso.com"
+    return [i.subject for i in a2.calendar.all()]
+
+
+@scenario("a folder's permission set")
+def _():
+    perms = boss.calendar.permission_set
+    return perms
