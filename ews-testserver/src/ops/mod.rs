@@ -10,6 +10,7 @@ mod names;
 mod recurrence;
 mod restrict;
 mod shape;
+mod update;
 
 use ews_types::{m, t};
 
@@ -109,7 +110,7 @@ pub(crate) fn dispatch(
         G::GetItem(r) => G::GetItemResponse(items::get(store, ctx, r)?),
         G::FindItem(r) => G::FindItemResponse(items::find(store, ctx, r)?),
         G::DeleteItem(r) => G::DeleteItemResponse(items::delete(store, ctx, r)?),
-        G::UpdateItem(r) => G::UpdateItemResponse(items::update(store, ctx, r)?),
+        G::UpdateItem(r) => G::UpdateItemResponse(update::update(store, ctx, r)?),
         G::MoveItem(r) => G::MoveItemResponse(movecopy::move_items(store, ctx, r)?),
         G::CreateAttachment(r) => G::CreateAttachmentResponse(attachments::create(store, ctx, r)?),
         G::GetAttachment(r) => G::GetAttachmentResponse(attachments::get(store, ctx, r)?),
