@@ -216,24 +216,8 @@ pub(crate) fn created_id(message: m::ArrayOfResponseMessagesChoice) -> Result<t:
         })
 }
 
-/// The `ItemId` of any item the server returns.
+/// The `ItemId` of any item the server returns (the generated `as_item()` accessor: every
+/// item kind the schema has, including those a newer schema adds).
 pub fn item_id(item: &t::ArrayOfRealItemsChoice) -> Option<&t::ItemId> {
-    use t::ArrayOfRealItemsChoice as I;
-    match item {
-        I::Item(i) => i.item_id.as_ref(),
-        I::Message(i) => i.item_id.as_ref(),
-        I::SharingMessage(i) => i.item_id.as_ref(),
-        I::CalendarItem(i) => i.item_id.as_ref(),
-        I::Contact(i) => i.item_id.as_ref(),
-        I::DistributionList(i) => i.item_id.as_ref(),
-        I::MeetingMessage(i) => i.item_id.as_ref(),
-        I::MeetingRequest(i) => i.item_id.as_ref(),
-        I::MeetingResponse(i) => i.item_id.as_ref(),
-        I::MeetingCancellation(i) => i.item_id.as_ref(),
-        I::Task(i) => i.item_id.as_ref(),
-        I::PostItem(i) => i.item_id.as_ref(),
-        I::RoleMember(i) => i.item_id.as_ref(),
-        I::Network(i) => i.item_id.as_ref(),
-        I::Person(i) => i.item_id.as_ref(),
-    }
+    item.as_item().item_id().as_ref()
 }

@@ -78,6 +78,9 @@ pub struct TypeDef {
     pub kind: TypeKind,
     /// Constraining facets of a simple type ([`TypeKind::Alias`]), checked by strict readers.
     pub facets: Option<Facets>,
+    /// The complex type this one extends or restricts (`CalendarItemType` → `ItemType`); its
+    /// fields are flattened into this one's, and the emitter turns the chain into traits.
+    pub base: Option<TypeId>,
 }
 
 /// Constraining facets of a simple type, as the runtime's `Facets` checks them.

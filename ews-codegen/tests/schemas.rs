@@ -136,6 +136,17 @@ fn both_exchange_schemas_generate() {
         assert_eq!(mixed.count(), 0, "{dir}");
         let file = syn::parse_file(&g.source).expect("generated code parses");
         safe_defaults(&file, dir);
+        // base types as traits; the item choice reaches any item's members without a match
+        for needle in [
+            "pub trait Item {",
+            "pub trait Message: Item {",
+            "impl Item for super::t::CalendarItem",
+            "impl Message for super::t::MeetingRequestMessage",
+            "impl super::t::ArrayOfRealItemsChoice {",
+            "pub fn as_item(&self) -> &dyn Item",
+        ] {
+            assert!(g.source.contains(needle), "{dir}: {needle}");
+        }
         let read_only: Vec<&str> = g
             .model
             .operations

@@ -41,6 +41,30 @@
 //! assert!(m::GetItem::READ_ONLY && !m::DeleteItem::READ_ONLY && !m::CreateItem::READ_ONLY);
 //! ```
 //!
+//! # Base types
+//!
+//! Module [`base`] has a trait per schema base type (`base::Item`, `base::Message: base::Item`,
+//! `base::BaseFolder`, `base::ResponseMessage`, …) with an accessor and a `_mut` accessor per
+//! member, implemented by every type that extends it; a choice whose alternatives share a base
+//! has `as_<base>()`. So an item's id needs no match over item kinds:
+//!
+//! ```
+//! use ews_types::{base, t};
+//! let items = [
+//!     t::ArrayOfRealItemsChoice::CalendarItem(t::CalendarItem::default().with_item_id(t::ItemId::new("A"))),
+//!     t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage::default().with_item_id(t::ItemId::new("B"))),
+//!     t::ArrayOfRealItemsChoice::Task(t::Task::default().with_item_id(t::ItemId::new("C"))),
+//! ];
+//! let ids: Vec<&str> = items.iter().filter_map(|i| i.as_item().item_id().as_ref()).map(|id| id.id.as_str()).collect();
+//! assert_eq!(ids, ["A", "B", "C"]);
+//! // a meeting request is a message is an item
+//! fn sender<M: base::Message>(m: &M) -> Option<&t::SingleRecipient> { m.sender().as_ref() }
+//! let mut request = t::MeetingRequestMessage::default();
+//! *base::Item::subject_mut(&mut request) = Some("Board".into());
+//! assert_eq!(request.subject.as_deref(), Some("Board"));
+//! assert!(sender(&request).is_none());
+//! ```
+//!
 //! What does not compile:
 //!
 //! A destructive enum has no default:

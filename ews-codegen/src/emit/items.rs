@@ -80,7 +80,7 @@ impl Emitter<'_> {
         }
     }
 
-    fn field_type(&self, f: &Field) -> TokenStream {
+    pub(crate) fn field_type(&self, f: &Field) -> TokenStream {
         let base = match &f.kind {
             FieldKind::Element { ty, .. } => self.rust_type(ty),
             FieldKind::Group(g) => self.path(*g),

@@ -1,6 +1,7 @@
 //! IR → Rust tokens. Generated code stays thin: a type definition plus short `FromXml`,
 //! `ToXml`, `XmlGroup` or `XmlValue` impls that call into the runtime.
 
+mod bases;
 mod ctor;
 mod facets;
 mod items;
@@ -53,6 +54,7 @@ pub fn emit(model: &Model, options: &EmitOptions) -> TokenStream {
     let element = e.element_set();
     let ops = e.operations();
     let headers = e.headers();
+    let bases = e.bases();
     let rt = &e.rt;
     quote! {
         /// Types of the `http://schemas.microsoft.com/exchange/services/2006/types` namespace.
@@ -68,6 +70,7 @@ pub fn emit(model: &Model, options: &EmitOptions) -> TokenStream {
             #m_items
         }
         #headers
+        #bases
         #element
         #ops
     }

@@ -131,6 +131,7 @@ impl<'a> Ctx<'a> {
             doc,
             kind: TypeKind::Struct(StructDef::default()),
             facets: None,
+            base: None,
         });
         self.types.len() - 1
     }
@@ -224,6 +225,9 @@ impl<'a> Ctx<'a> {
             {
                 parent.insert(id, p);
             }
+        }
+        for (&child, &p) in &parent {
+            self.types[child].base = Some(p);
         }
         let is_abstract = |def: &TypeDef| {
             types.iter().any(|t| {

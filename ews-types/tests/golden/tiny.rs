@@ -1731,6 +1731,132 @@ pub mod headers {
     /// Operations whose WSDL binding accepts the `Not` SOAP header.
     pub trait AcceptsNot: ews_types::runtime::Operation {}
 }
+/// Traits for the schema's base types (`base::Item`, `base::Message`, …), implemented
+/// by every type that extends them.
+pub mod base {
+    #[allow(unused_imports)]
+    use super::*;
+    /// The members of `BaseIdType` (its own; the rest come from its supertrait), implemented by every type that extends it.
+    pub trait BaseId {
+        /// Attribute `Format`.
+        fn format(&self) -> &::std::string::String;
+        /// Attribute `Format`.
+        fn format_mut(&mut self) -> &mut ::std::string::String;
+    }
+    /// The members of `BasePathType` (its own; the rest come from its supertrait), implemented by every type that extends it.
+    pub trait BasePath {}
+    /// The members of `ItemType` (its own; the rest come from its supertrait), implemented by every type that extends it.
+    pub trait Item {
+        /// Attribute `lang`.
+        fn lang(&self) -> &::std::option::Option<::std::string::String>;
+        /// Attribute `lang`.
+        fn lang_mut(&mut self) -> &mut ::std::option::Option<::std::string::String>;
+        /// Element `Subject`.
+        fn subject(&self) -> &::std::option::Option<::std::string::String>;
+        /// Element `Subject`.
+        fn subject_mut(&mut self) -> &mut ::std::option::Option<::std::string::String>;
+        /// Element `Start`.
+        fn start(&self) -> &::std::option::Option<ews_types::runtime::DateTime>;
+        /// Element `Start`.
+        fn start_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<ews_types::runtime::DateTime>;
+        /// Element `Body`.
+        fn body(&self) -> &::std::option::Option<super::t::Body>;
+        /// Element `Body`.
+        fn body_mut(&mut self) -> &mut ::std::option::Option<super::t::Body>;
+    }
+    impl BaseId for super::t::BaseId {
+        fn format(&self) -> &::std::string::String {
+            &self.format
+        }
+        fn format_mut(&mut self) -> &mut ::std::string::String {
+            &mut self.format
+        }
+    }
+    impl BaseId for super::t::LongId {
+        fn format(&self) -> &::std::string::String {
+            &self.format
+        }
+        fn format_mut(&mut self) -> &mut ::std::string::String {
+            &mut self.format
+        }
+    }
+    impl BasePath for super::t::BasePath {}
+    impl BasePath for super::t::FieldPath {}
+    impl Item for super::t::Item {
+        fn lang(&self) -> &::std::option::Option<::std::string::String> {
+            &self.lang
+        }
+        fn lang_mut(&mut self) -> &mut ::std::option::Option<::std::string::String> {
+            &mut self.lang
+        }
+        fn subject(&self) -> &::std::option::Option<::std::string::String> {
+            &self.subject
+        }
+        fn subject_mut(&mut self) -> &mut ::std::option::Option<::std::string::String> {
+            &mut self.subject
+        }
+        fn start(&self) -> &::std::option::Option<ews_types::runtime::DateTime> {
+            &self.start
+        }
+        fn start_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<ews_types::runtime::DateTime> {
+            &mut self.start
+        }
+        fn body(&self) -> &::std::option::Option<super::t::Body> {
+            &self.body
+        }
+        fn body_mut(&mut self) -> &mut ::std::option::Option<super::t::Body> {
+            &mut self.body
+        }
+    }
+    impl Item for super::t::CalendarItem {
+        fn lang(&self) -> &::std::option::Option<::std::string::String> {
+            &self.lang
+        }
+        fn lang_mut(&mut self) -> &mut ::std::option::Option<::std::string::String> {
+            &mut self.lang
+        }
+        fn subject(&self) -> &::std::option::Option<::std::string::String> {
+            &self.subject
+        }
+        fn subject_mut(&mut self) -> &mut ::std::option::Option<::std::string::String> {
+            &mut self.subject
+        }
+        fn start(&self) -> &::std::option::Option<ews_types::runtime::DateTime> {
+            &self.start
+        }
+        fn start_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<ews_types::runtime::DateTime> {
+            &mut self.start
+        }
+        fn body(&self) -> &::std::option::Option<super::t::Body> {
+            &self.body
+        }
+        fn body_mut(&mut self) -> &mut ::std::option::Option<super::t::Body> {
+            &mut self.body
+        }
+    }
+    impl super::t::ArrayOfItemsChoice {
+        /// The alternative as a `base::Item`, whichever it is.
+        pub fn as_item(&self) -> &dyn Item {
+            match self {
+                Self::Item(x) => x,
+                Self::CalendarItem(x) => x,
+            }
+        }
+        /// The alternative as a `base::Item`, whichever it is.
+        pub fn as_item_mut(&mut self) -> &mut dyn Item {
+            match self {
+                Self::Item(x) => x,
+                Self::CalendarItem(x) => x,
+            }
+        }
+    }
+}
 /// Any global element of the EWS schema: what a SOAP body or header may hold.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Element {
