@@ -35,15 +35,21 @@ pub enum Error {
     },
     /// The schema directory lacks a file.
     #[error(
-        "EWS schema not found: {missing} does not exist.\n\
-         Set EWS_SCHEMA_DIR to a folder holding types.xsd, messages.xsd and services.wsdl, \
-         or fetch your server's files with\n  \
-         cargo run -p ews-codegen -- fetch-schema --url https://HOST/EWS/ --out xsd/ews"
+        "EWS schema not found: {missing} does not exist (EWS_SCHEMA_DIR must name a folder \
+         holding types.xsd, messages.xsd and services.wsdl).\n{help}",
+        help = FETCH_HELP
     )]
     SchemaMissing {
         /// The file that was looked for.
         missing: PathBuf,
     },
+    /// `EWS_SCHEMA_DIR` is not set.
+    #[error(
+        "EWS schema not found: EWS_SCHEMA_DIR is not set. ews-types generates its bindings from \
+         your server's schema (types.xsd, messages.xsd, services.wsdl).\n{help}",
+        help = FETCH_HELP
+    )]
+    SchemaDirUnset,
     /// xsd-parser rejected the schema.
     #[error("schema: {0}")]
     Schema(String),
@@ -74,16 +80,36 @@ impl Error {
     }
 }
 
-/// Where the build looks for the schema: `EWS_SCHEMA_DIR`, else `xsd/ews` in the workspace
-/// (next to `manifest_dir`), else `../shared/ews-schema` beside the workspace.
-pub fn schema_dir_from_env(manifest_dir: &str) -> PathBuf {
-    if let Some(dir) = std::env::var_os("EWS_SCHEMA_DIR") {
-        return PathBuf::from(dir);
-    }
-    let workspace = Path::new(manifest_dir).parent().unwrap_or(Path::new("."));
-    let local = workspace.join("xsd").join("ews");
-    if local.join("types.xsd").is_file() {
-        return local;
-    }
-    workspace.join("..").join("shared").join("ews-schema")
+/// Where the build finds the schema: the folder `EWS_SCHEMA_DIR` names, as `prost-build` finds
+/// `protoc` through `PROTOC`. There is no fallback to a folder beside the build (for a `git`
+/// dependency that would be cargo's own checkout): without the variable the build stops with
+/// [`Error::SchemaDirUnset`], which says how to fetch a server's schema and point at it.
+///
+/// A crate that depends on `ews-types` sets it in its `.cargo/config.toml`:
+///
+/// ```toml
+/// [env]
+/// EWS_SCHEMA_DIR = { value = "ews-schema", relative = true }
+/// ```
+///
+/// (`manifest_dir` is kept for build scripts that call this with theirs; it is not searched.)
+pub fn schema_dir_from_env(manifest_dir: &str) -> Result<PathBuf, Error> {
+    let _ = manifest_dir;
+    schema_dir(std::env::var_os("EWS_SCHEMA_DIR"))
 }
+
+/// [`schema_dir_from_env`] with the variable's value given.
+pub fn schema_dir(var: Option<std::ffi::OsString>) -> Result<PathBuf, Error> {
+    match var {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => Err(Error::SchemaDirUnset),
+    }
+}
+
+/// The commands that get a server's schema and point a build at it, from the user's own crate.
+const FETCH_HELP: &str = "Fetch your Exchange server's schema and point the build at it, from your crate's folder:\n  \
+    cargo install ews-codegen --git <the ews-rs repository URL>   (or: --path <checkout>/ews-codegen)\n  \
+    ews-codegen fetch-schema --url https://HOST/EWS/ --out ews-schema\n\
+    then add to your crate's .cargo/config.toml:\n  \
+    [env]\n  \
+    EWS_SCHEMA_DIR = { value = \"ews-schema\", relative = true }";

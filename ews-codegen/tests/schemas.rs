@@ -275,3 +275,25 @@ fn tiny_schema_matches_its_golden_snapshot() {
         "generated code for xsd/tiny changed; review and rerun with UPDATE_GOLDEN=1"
     );
 }
+
+/// Without `EWS_SCHEMA_DIR` the build stops, with commands that work from the user's own crate
+/// (no `cargo run -p`, no folder inside cargo's checkout), never falling back to a folder.
+#[test]
+fn an_unset_schema_dir_says_how_to_fetch_from_the_users_crate() {
+    let e = ews_codegen::schema_dir(None).unwrap_err().to_string();
+    for needle in [
+        "EWS_SCHEMA_DIR is not set",
+        "cargo install ews-codegen",
+        "ews-codegen fetch-schema --url https://HOST/EWS/ --out ews-schema",
+        ".cargo/config.toml",
+        "EWS_SCHEMA_DIR = { value = \"ews-schema\", relative = true }",
+    ] {
+        assert!(e.contains(needle), "{needle}: {e}");
+    }
+    assert!(!e.contains("cargo run -p"), "{e}");
+    assert!(ews_codegen::schema_dir(Some("".into())).is_err());
+    assert_eq!(
+        ews_codegen::schema_dir(Some("ews-schema".into())).unwrap(),
+        Path::new("ews-schema")
+    );
+}

@@ -1,7 +1,7 @@
 //! Rust bindings for Exchange Web Services, generated at build time from the server's schema.
 //!
-//! `build.rs` runs `ews-codegen` over `types.xsd`, `messages.xsd` and `services.wsdl` (from
-//! `EWS_SCHEMA_DIR`, else `xsd/ews` in the workspace, else `../shared/ews-schema`) into
+//! `build.rs` runs `ews-codegen` over `types.xsd`, `messages.xsd` and `services.wsdl` (from the
+//! folder `EWS_SCHEMA_DIR` names; set it in your crate's `.cargo/config.toml`) into
 //! `OUT_DIR`; this crate includes the result next to a small hand-written [`runtime`].
 //!
 //! - [`t`]: the types namespace (`CalendarItem`, `ItemId`, …);
