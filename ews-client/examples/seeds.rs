@@ -110,8 +110,10 @@ async fn setup() -> Result<Setup, String> {
             _server: None,
         });
     }
-    let org = ews_testserver::Org::from_toml(ORG)?;
-    let server = ews_testserver::TestServer::start(org).await?;
+    let org = ews_testserver::Org::from_toml(ORG).map_err(|e| e.to_string())?;
+    let server = ews_testserver::TestServer::start(org)
+        .await
+        .map_err(|e| e.to_string())?;
     let login = |u: &str, p: &str| {
         Client::builder(server.url())
             .credentials(Credentials::basic(u, p))

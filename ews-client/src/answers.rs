@@ -3,7 +3,8 @@
 
 use ews_types::{m, t};
 
-use crate::delegate::{DelegateError, MailboxClient};
+use crate::delegate::MailboxClient;
+use crate::error::Error;
 
 /// An answer to a meeting request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,9 +75,9 @@ impl MailboxClient {
         reference: t::ItemId,
         answer: MeetingAnswer,
         text: Option<&str>,
-    ) -> Result<(), DelegateError> {
+    ) -> Result<(), Error> {
         let request = answer.request(reference, text);
-        let mut results = self.client.send_batch(&request, 1).await?;
+        let mut results = self.send_batch(&request, 1).await?;
         results.remove(0)?;
         Ok(())
     }

@@ -35,95 +35,6 @@ impl Client {
     }
 }
 
-/// Why a delegate could not act, and what to grant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DelegationProblem {
-    /// `ErrorAccessDenied`: the delegate lacks the folder permission (Author or Editor on the
-    /// calendar to create meetings; Reviewer to read).
-    AccessDenied,
-    /// `ErrorNotDelegate`: the caller is not a delegate of the principal.
-    NotDelegate,
-    /// `ErrorDelegateNoUser`: the delegate's user id could not be resolved.
-    DelegateNoUser,
-    /// `ErrorMissingEmailAddress`: the calling account has no mailbox (delegates need one).
-    MissingEmailAddress,
-    /// `ErrorFolderNotFound`: the folder does not exist or is not visible to the delegate.
-    FolderNotFound,
-}
-
-impl DelegationProblem {
-    /// The problem an error reports, if it is a delegation problem.
-    pub fn of(e: &Error) -> Option<Self> {
-        use m::ResponseCode::*;
-        Some(match e.response_code()? {
-            ErrorAccessDenied => DelegationProblem::AccessDenied,
-            ErrorNotDelegate => DelegationProblem::NotDelegate,
-            ErrorDelegateNoUser => DelegationProblem::DelegateNoUser,
-            ErrorMissingEmailAddress => DelegationProblem::MissingEmailAddress,
-            ErrorFolderNotFound => DelegationProblem::FolderNotFound,
-            _ => return None,
-        })
-    }
-
-    /// What to change so that the call succeeds.
-    pub fn advice(self) -> &'static str {
-        match self {
-            DelegationProblem::AccessDenied => {
-                "grant the delegate Author or Editor on the principal's Calendar (Reviewer to read)"
-            }
-            DelegationProblem::NotDelegate => {
-                "add the caller as a delegate of the principal (AddDelegate) or grant folder \
-                 permissions"
-            }
-            DelegationProblem::DelegateNoUser => {
-                "the delegate's user id does not resolve; check the address or SID"
-            }
-            DelegationProblem::MissingEmailAddress => {
-                "the calling account needs a mailbox of its own to act as a delegate"
-            }
-            DelegationProblem::FolderNotFound => {
-                "the folder is missing or hidden from the delegate; grant at least folder \
-                 visibility on it"
-            }
-        }
-    }
-}
-
-/// An error from a delegate helper, with the delegation problem when there is one.
-#[derive(Debug)]
-pub struct DelegateError {
-    /// The delegation problem, when the server's code says what is missing.
-    pub problem: Option<DelegationProblem>,
-    /// The underlying error.
-    pub error: Error,
-}
-
-impl std::fmt::Display for DelegateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.error)?;
-        if let Some(p) = self.problem {
-            write!(f, " ({})", p.advice())?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for DelegateError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
-    }
-}
-
-impl From<Error> for DelegateError {
-    fn from(error: Error) -> Self {
-        DelegateError {
-            problem: DelegationProblem::of(&error),
-            error,
-        }
-    }
-}
-
 impl MailboxClient {
     /// The principal's SMTP address.
     pub fn principal(&self) -> &str {
@@ -166,9 +77,10 @@ impl MailboxClient {
     }
 
     /// Sends any operation, anchored on the principal: for calls by ids the server returned
-    /// (implicit access) and requests built with [`MailboxClient::folder`].
+    /// (implicit access) and requests built with [`MailboxClient::folder`]. An error names the
+    /// delegate right that is missing ([`Error::delegation_problem`]).
     pub async fn send<O: Operation>(&self, request: &O) -> Result<O::Response, Error> {
-        self.client.send(request).await
+        self.client.send(request).await.map_err(Error::delegated)
     }
 
     /// [`Client::send_batch`], anchored on the principal.
@@ -177,7 +89,15 @@ impl MailboxClient {
         request: &O,
         expected: usize,
     ) -> Result<Vec<Result<<O::Response as ResponseBody>::Message, Error>>, Error> {
-        self.client.send_batch(request, expected).await
+        let results = self
+            .client
+            .send_batch(request, expected)
+            .await
+            .map_err(Error::delegated)?;
+        Ok(results
+            .into_iter()
+            .map(|r| r.map_err(Error::delegated))
+            .collect())
     }
 
     /// Creates a meeting in the principal's calendar and sends the invitations on the
@@ -185,15 +105,14 @@ impl MailboxClient {
     ///
     /// The attendees receive a request whose organizer and From are the principal, and whose
     /// Sender is the delegate ("on behalf of"). Needs Author or Editor on the calendar.
-    pub async fn create_meeting(&self, item: t::CalendarItem) -> Result<t::ItemId, DelegateError> {
+    pub async fn create_meeting(&self, item: t::CalendarItem) -> Result<t::ItemId, Error> {
         let request = m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
             t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item),
         ))
         .with_send_meeting_invitations(t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy)
         .with_saved_item_folder_id(self.target_folder(t::DistinguishedFolderIdName::Calendar));
-        let response = self.client.send_batch(&request, 1).await?;
-        let message = response.into_iter().next().expect("one result per item")?;
-        created_id(message).map_err(DelegateError::from)
+        let mut response = self.send_batch(&request, 1).await?;
+        created_id(response.remove(0)?)
     }
 }
 

@@ -101,6 +101,7 @@ pub(crate) struct Inner {
     pub position: Option<(u64, u64)>,
     pub item_index: Option<usize>,
     pub source: Option<BoxError>,
+    pub delegated: bool,
 }
 
 impl Error {
@@ -111,6 +112,23 @@ impl Error {
                 message: message.into(),
                 ..Inner::default()
             }),
+        }
+    }
+
+    /// Marks an error of a call made by delegate access, so that [`Error::delegation_problem`]
+    /// reads its code as a missing delegate right.
+    pub(crate) fn delegated(mut self) -> Self {
+        self.inner.delegated = true;
+        self
+    }
+
+    /// For a call made by delegate access ([`crate::MailboxClient`]): the right the delegate
+    /// lacks, when the server's code says so; its [`DelegationProblem::advice`] is in `Display`.
+    pub fn delegation_problem(&self) -> Option<DelegationProblem> {
+        if self.inner.delegated {
+            DelegationProblem::of(self)
+        } else {
+            None
         }
     }
 
@@ -264,6 +282,61 @@ pub(crate) fn is_transient_code(c: &ResponseCode) -> bool {
     )
 }
 
+/// Why a delegate could not act, and what to grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DelegationProblem {
+    /// `ErrorAccessDenied`: the delegate lacks the folder permission (Author or Editor on the
+    /// calendar to create meetings; Reviewer to read).
+    AccessDenied,
+    /// `ErrorNotDelegate`: the caller is not a delegate of the principal.
+    NotDelegate,
+    /// `ErrorDelegateNoUser`: the delegate's user id could not be resolved.
+    DelegateNoUser,
+    /// `ErrorMissingEmailAddress`: the calling account has no mailbox (delegates need one).
+    MissingEmailAddress,
+    /// `ErrorFolderNotFound`: the folder does not exist or is not visible to the delegate.
+    FolderNotFound,
+}
+
+impl DelegationProblem {
+    /// The problem an error reports, if it is a delegation problem.
+    pub fn of(e: &Error) -> Option<Self> {
+        use ResponseCode::*;
+        Some(match e.response_code()? {
+            ErrorAccessDenied => DelegationProblem::AccessDenied,
+            ErrorNotDelegate => DelegationProblem::NotDelegate,
+            ErrorDelegateNoUser => DelegationProblem::DelegateNoUser,
+            ErrorMissingEmailAddress => DelegationProblem::MissingEmailAddress,
+            ErrorFolderNotFound => DelegationProblem::FolderNotFound,
+            _ => return None,
+        })
+    }
+
+    /// What to change so that the call succeeds.
+    pub fn advice(self) -> &'static str {
+        match self {
+            DelegationProblem::AccessDenied => {
+                "grant the delegate Author or Editor on the principal's Calendar (Reviewer to read)"
+            }
+            DelegationProblem::NotDelegate => {
+                "add the caller as a delegate of the principal (AddDelegate) or grant folder \
+                 permissions"
+            }
+            DelegationProblem::DelegateNoUser => {
+                "the delegate's user id does not resolve; check the address or SID"
+            }
+            DelegationProblem::MissingEmailAddress => {
+                "the calling account needs a mailbox of its own to act as a delegate"
+            }
+            DelegationProblem::FolderNotFound => {
+                "the folder is missing or hidden from the delegate; grant at least folder \
+                 visibility on it"
+            }
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(op) = self.inner.operation {
@@ -280,6 +353,9 @@ impl fmt::Display for Error {
         }
         if !self.inner.message.is_empty() {
             write!(f, ": {}", self.inner.message)?;
+        }
+        if let Some(p) = self.delegation_problem() {
+            write!(f, " ({})", p.advice())?;
         }
         Ok(())
     }

@@ -115,9 +115,9 @@ async fn delegation_failures_say_what_is_missing() {
             .create_meeting(appointment("x", &["a@contoso.com"]))
             .await
             .unwrap_err();
-        assert_eq!(e.problem, Some(problem), "{code}");
+        assert_eq!(e.delegation_problem(), Some(problem), "{code}");
         assert!(e.to_string().contains(advice), "{e}");
-        assert_eq!(e.error.kind(), ErrorKind::Response);
+        assert_eq!(e.kind(), ErrorKind::Response);
     }
     // A fault for the whole request is mapped the same way.
     let f = fault("ErrorAccessDenied", "Access is denied.", &[]);
@@ -130,7 +130,23 @@ async fn delegation_failures_say_what_is_missing() {
         .create_meeting(appointment("x", &[]))
         .await
         .unwrap_err();
-    assert_eq!(e.problem, Some(DelegationProblem::AccessDenied));
+    assert_eq!(
+        e.delegation_problem(),
+        Some(DelegationProblem::AccessDenied)
+    );
+    // one error type, one message: the advice once, nothing repeated through `source()`
+    let text = e.to_string();
+    assert_eq!(text.matches("Access is denied.").count(), 1, "{text}");
+    assert_eq!(text.matches("grant the delegate").count(), 1, "{text}");
+    assert!(std::error::Error::source(&e).is_none(), "{e:?}");
+    // the same code without delegate access is not a delegation problem
+    let f = fault("ErrorAccessDenied", "Access is denied.", &[]);
+    let c = client(Script::new([Ok(xml_response(500, f))]))
+        .build()
+        .unwrap();
+    let e = c.send(&get_item(1)).await.unwrap_err();
+    assert_eq!(e.delegation_problem(), None);
+    assert!(!e.to_string().contains("grant the delegate"), "{e}");
 }
 
 fn calendar_page(items: &[(&str, &str)], last: bool) -> String {

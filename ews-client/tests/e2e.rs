@@ -214,7 +214,11 @@ async fn a_delegate_creates_a_meeting_on_behalf_of_the_principal() {
         .create_meeting(appointment("x", &[]))
         .await
         .unwrap_err();
-    assert_eq!(e.problem, Some(DelegationProblem::AccessDenied), "{e}");
+    assert_eq!(
+        e.delegation_problem(),
+        Some(DelegationProblem::AccessDenied),
+        "{e}"
+    );
     assert_eq!(
         temp.mailbox("boss@contoso.com")
             .unwrap()
@@ -233,7 +237,7 @@ async fn a_delegate_creates_a_meeting_on_behalf_of_the_principal() {
         .await
         .unwrap_err();
     assert_eq!(
-        e.problem,
+        e.delegation_problem(),
         Some(DelegationProblem::MissingEmailAddress),
         "{e}"
     );

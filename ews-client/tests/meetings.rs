@@ -221,7 +221,10 @@ async fn a_delegate_answers_on_behalf_of_the_principal() {
         .answer_meeting(copy.clone(), MeetingAnswer::Accept, None)
         .await
         .unwrap_err();
-    assert_eq!(e.problem, Some(DelegationProblem::AccessDenied));
+    assert_eq!(
+        e.delegation_problem(),
+        Some(DelegationProblem::AccessDenied)
+    );
     // The Editor delegate answers the copy it received, with the helper.
     let request = stored(&server, "assistant@contoso.com", F::Inbox)
         .remove(0)

@@ -170,7 +170,7 @@ pub struct Faults {
 
 impl Org {
     /// Parses a TOML organisation.
-    pub fn from_toml(text: &str) -> Result<Org, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+    pub fn from_toml(text: &str) -> Result<Org, crate::Error> {
+        toml::from_str(text).map_err(|e| crate::Error::Config(e.to_string()))
     }
 }

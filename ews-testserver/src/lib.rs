@@ -39,6 +39,27 @@ use std::time::Duration;
 pub use config::Org;
 pub use faults::Control;
 
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The organisation's TOML does not parse or does not fit the format (`src/config.rs`).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The organisation names something it does not define (a delegate of an unknown mailbox,
+    /// an unknown permission level).
+    #[error("organisation: {0}")]
+    Org(String),
+    /// The address cannot be listened on.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
 /// Shared state of a running server.
 pub(crate) struct State {
     pub org: Org,
@@ -64,7 +85,7 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts a server on an ephemeral port of 127.0.0.1.
-    pub async fn start(org: Org) -> Result<TestServer, String> {
+    pub async fn start(org: Org) -> Result<TestServer, Error> {
         Self::start_on("127.0.0.1:0".parse().expect("address"), org, None).await
     }
 
@@ -73,7 +94,7 @@ impl TestServer {
         addr: SocketAddr,
         org: Org,
         schema_dir: Option<PathBuf>,
-    ) -> Result<TestServer, String> {
+    ) -> Result<TestServer, Error> {
         let store = store::Store::new(&org)?;
         let control = Control::new(&org.faults, &org.limits);
         let state = Arc::new(State {
@@ -84,8 +105,10 @@ impl TestServer {
         });
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(|source| Error::Listen { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| Error::Listen { addr, source })?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = http::router(state.clone());
         let header_timeout = Duration::from_millis(state.org.limits.header_timeout_ms);

@@ -29,7 +29,7 @@ async fn main() -> std::process::ExitCode {
     }));
     let org = match std::fs::read_to_string(&args.config)
         .map_err(|e| e.to_string())
-        .and_then(|t| ews_testserver::Org::from_toml(&t))
+        .and_then(|t| ews_testserver::Org::from_toml(&t).map_err(|e| e.to_string()))
     {
         Ok(o) => o,
         Err(e) => {

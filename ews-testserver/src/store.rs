@@ -175,7 +175,7 @@ pub struct Store {
 
 impl Store {
     /// The organisation's initial state.
-    pub fn new(org: &Org) -> Result<Store, String> {
+    pub fn new(org: &Org) -> Result<Store, crate::Error> {
         let mut store = Store::default();
         for (i, m) in org.mailboxes.iter().enumerate() {
             let smtp = m.smtp.to_ascii_lowercase();
@@ -213,12 +213,12 @@ impl Store {
             });
         }
         for d in &org.delegates {
-            let p = store
-                .find_smtp(&d.principal)
-                .ok_or_else(|| format!("delegate: unknown principal {}", d.principal))?;
-            store
-                .find_smtp(&d.delegate)
-                .ok_or_else(|| format!("delegate: unknown delegate {}", d.delegate))?;
+            let p = store.find_smtp(&d.principal).ok_or_else(|| {
+                crate::Error::Org(format!("delegate: unknown principal {}", d.principal))
+            })?;
+            store.find_smtp(&d.delegate).ok_or_else(|| {
+                crate::Error::Org(format!("delegate: unknown delegate {}", d.delegate))
+            })?;
             let mut levels = HashMap::new();
             let pairs = [
                 (t::DistinguishedFolderIdName::Calendar, &d.calendar),
@@ -230,8 +230,8 @@ impl Store {
             ];
             for (f, l) in pairs {
                 if let Some(l) = l {
-                    let level =
-                        Level::parse(l).ok_or_else(|| format!("delegate: bad level {l}"))?;
+                    let level = Level::parse(l)
+                        .ok_or_else(|| crate::Error::Org(format!("delegate: bad level {l}")))?;
                     levels.insert(f, level);
                 }
             }
