@@ -1,4 +1,4 @@
-//! Reading a principal's calendar as a delegate: a calendar view over any number of pages.
+//! Reading a calendar: a calendar view over any number of pages, for any [`Mailbox`].
 
 use std::collections::HashSet;
 
@@ -8,18 +8,39 @@ use ews_types::{m, t};
 
 use crate::delegate::MailboxClient;
 use crate::error::{Error, ErrorKind};
+use crate::mailbox::Mailbox;
 
 /// Items per calendar-view request (Exchange's default policy allows at most 1000).
 pub const DEFAULT_PAGE: i32 = 500;
 
 impl MailboxClient {
-    /// Every calendar item (occurrences expanded) of the principal's calendar that overlaps
+    /// [`Mailbox::calendar_view`] of the principal's calendar.
+    pub async fn calendar_view(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<t::CalendarItem>, Error> {
+        self.tasks().calendar_view(start, end).await
+    }
+
+    /// [`Mailbox::calendar_view_paged`] of the principal's calendar.
+    pub async fn calendar_view_paged(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        page: i32,
+    ) -> Result<Vec<t::CalendarItem>, Error> {
+        self.tasks().calendar_view_paged(start, end, page).await
+    }
+}
+
+impl Mailbox {
+    /// Every calendar item (occurrences expanded) of this mailbox's calendar that overlaps
     /// `[start, end)`, in start order, reading as many pages as needed.
     ///
     /// A `CalendarView` cannot be paged by offset: when the server stops before the end of the
     /// range, the next request starts at the last item's start, and items already seen are
-    /// skipped by id. Get, update or delete the returned items by their ids with
-    /// [`MailboxClient::send`] (implicit access).
+    /// skipped by id. Get, update or delete the returned items by their ids.
     pub async fn calendar_view(
         &self,
         start: DateTime<Utc>,
@@ -28,7 +49,7 @@ impl MailboxClient {
         self.calendar_view_paged(start, end, DEFAULT_PAGE).await
     }
 
-    /// [`MailboxClient::calendar_view`] with `page` items per request.
+    /// [`Mailbox::calendar_view`] with `page` items per request.
     pub async fn calendar_view_paged(
         &self,
         start: DateTime<Utc>,

@@ -209,6 +209,10 @@ impl Impersonated {
         &mut self.client
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The impersonated identity.
     pub fn id(&self) -> &ConnectingSid {
         &self.id
