@@ -69,16 +69,13 @@ impl MailboxClient {
     /// with From = the principal and Sender = the delegate, and the principal's calendar item
     /// records it. `reference` is the request (in the principal's inbox, or the copy a delegate
     /// that receives meeting messages got) or the principal's calendar item. Needs Author or
-    /// Editor on the principal's calendar.
+    /// Editor on the principal's calendar. ([`crate::Mailbox::answer_meeting`] for any mailbox.)
     pub async fn answer_meeting(
         &self,
         reference: t::ItemId,
         answer: MeetingAnswer,
         text: Option<&str>,
     ) -> Result<(), Error> {
-        let request = answer.request(reference, text);
-        let mut results = self.send_batch(&request, 1).await?;
-        results.remove(0)?;
-        Ok(())
+        self.tasks().answer_meeting(reference, answer, text).await
     }
 }

@@ -13,7 +13,7 @@ use heck::ToSnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{Emitter, Shape, doc_attrs};
+use super::{Emitter, doc_attrs};
 use crate::model::*;
 use crate::naming::Scope;
 
@@ -28,21 +28,9 @@ impl Emitter<'_> {
     fn members_of(&self, s: &StructDef) -> Vec<Member> {
         let mut out = Vec::new();
         for a in &s.attributes {
-            let ty = match self.shape(&a.ty) {
-                Shape::List => {
-                    let item = self.rust_type(&self.list_item(&a.ty));
-                    quote!(::std::vec::Vec<#item>)
-                }
-                _ => self.rust_type(&a.ty),
-            };
-            let ty = if a.required {
-                ty
-            } else {
-                quote!(::std::option::Option<#ty>)
-            };
             out.push(Member {
                 field: format_ident!("{}", a.rust_name),
-                ty,
+                ty: self.attr_type(a),
                 doc: format!("Attribute `{}`.", a.name.local),
             });
         }

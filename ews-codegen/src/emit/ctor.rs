@@ -8,7 +8,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{Emitter, Shape, non_empty};
+use super::{Emitter, non_empty};
 use crate::model::*;
 
 /// One member of a struct as the constructor and setters see it.
@@ -48,17 +48,10 @@ impl Emitter<'_> {
     fn members(&self, s: &StructDef) -> Vec<Member> {
         let mut out = Vec::new();
         for a in &s.attributes {
-            let ty = match self.shape(&a.ty) {
-                Shape::List => {
-                    let item = self.rust_type(&self.list_item(&a.ty));
-                    quote!(::std::vec::Vec<#item>)
-                }
-                _ => self.rust_type(&a.ty),
-            };
             out.push(Member {
                 field: format_ident!("{}", a.rust_name),
                 plain: plain(&a.rust_name),
-                ty,
+                ty: self.attr_value_type(a),
                 how: if a.required {
                     How::Required
                 } else {

@@ -80,6 +80,28 @@ impl Emitter<'_> {
         }
     }
 
+    /// An attribute's field type: its value (a `Vec` for an `xs:list`), in an `Option` unless
+    /// the attribute is required.
+    pub(crate) fn attr_type(&self, a: &Attribute) -> TokenStream {
+        let ty = self.attr_value_type(a);
+        if a.required {
+            ty
+        } else {
+            quote!(::std::option::Option<#ty>)
+        }
+    }
+
+    /// An attribute's value type (a `Vec` for an `xs:list`).
+    pub(crate) fn attr_value_type(&self, a: &Attribute) -> TokenStream {
+        match self.shape(&a.ty) {
+            Shape::List => {
+                let item = self.rust_type(&self.list_item(&a.ty));
+                quote!(::std::vec::Vec<#item>)
+            }
+            _ => self.rust_type(&a.ty),
+        }
+    }
+
     pub(crate) fn field_type(&self, f: &Field) -> TokenStream {
         let base = match &f.kind {
             FieldKind::Element { ty, .. } => self.rust_type(ty),
@@ -115,18 +137,7 @@ impl Emitter<'_> {
         let mut fields = Vec::new();
         for a in &s.attributes {
             let fname = format_ident!("{}", a.rust_name);
-            let ty = match self.shape(&a.ty) {
-                Shape::List => {
-                    let item = self.rust_type(&self.list_item(&a.ty));
-                    quote!(::std::vec::Vec<#item>)
-                }
-                _ => self.rust_type(&a.ty),
-            };
-            let ty = if a.required {
-                ty
-            } else {
-                quote!(::std::option::Option<#ty>)
-            };
+            let ty = self.attr_type(a);
             let mut d = a.doc.clone();
             d.insert(0, format!("Attribute `{}`.", a.name.local));
             let d = doc_attrs(&d);
@@ -461,30 +472,20 @@ impl Emitter<'_> {
                 },
             };
             arms.push(arm);
+            // a required field or non-empty list missing: reported at the element (or group start)
+            let what = match &f.kind {
+                FieldKind::Element { name, .. } => name.local.clone(),
+                _ => f.rust_name.clone(),
+            };
+            let at = if s.is_group {
+                quote!(first)
+            } else {
+                quote!(start)
+            };
             build.push(match f.occurs {
-                Occurs::Required => {
-                    let what = match &f.kind {
-                        FieldKind::Element { name, .. } => name.local.clone(),
-                        _ => f.rust_name.clone(),
-                    };
-                    let start = if s.is_group {
-                        quote!(first)
-                    } else {
-                        quote!(start)
-                    };
-                    quote!(#fname: #var.ok_or_else(|| r.missing(&#start, #what))?,)
-                }
+                Occurs::Required => quote!(#fname: #var.ok_or_else(|| r.missing(&#at, #what))?,),
                 Occurs::Many if non_empty(f) => {
-                    let what = match &f.kind {
-                        FieldKind::Element { name, .. } => name.local.clone(),
-                        _ => f.rust_name.clone(),
-                    };
-                    let start = if s.is_group {
-                        quote!(first)
-                    } else {
-                        quote!(start)
-                    };
-                    quote!(#fname: #rt::NonEmpty::from_vec(#var).ok_or_else(|| r.missing(&#start, #what))?,)
+                    quote!(#fname: #rt::NonEmpty::from_vec(#var).ok_or_else(|| r.missing(&#at, #what))?,)
                 }
                 _ => quote!(#fname: #var,),
             });
