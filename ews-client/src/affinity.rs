@@ -11,8 +11,6 @@ use std::sync::{Arc, Mutex};
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::impersonation::Impersonated;
-
 const COOKIE: &str = "X-BackEndOverrideCookie";
 
 /// One group of subscriptions that must reach the same mailbox server.
@@ -57,14 +55,5 @@ impl AffinityGroup {
                 *self.cookie.lock().expect("lock") = Some(value);
             }
         }
-    }
-}
-
-impl Impersonated {
-    /// This impersonated client, with its requests in `group` (affinity headers and cookie).
-    pub fn with_affinity(&self, group: &AffinityGroup) -> Impersonated {
-        let mut c = self.clone();
-        c.client_mut().scope.affinity = Some(group.clone());
-        c
     }
 }

@@ -313,7 +313,7 @@ impl ClientCredentials {
                 Some(t) => t.clone(),
                 None => {
                     let made: Arc<dyn Transport> = Arc::new(
-                        crate::transport::ReqwestTransport::new(&crate::builder::default_http())?,
+                        crate::transport::ReqwestTransport::new(&crate::transport::default_http())?,
                     );
                     *t = Some(made.clone());
                     made

@@ -13,25 +13,16 @@ use crate::error::{Error, ErrorKind};
 use crate::retry::RetryPolicy;
 use crate::soap::RequestHeaders;
 use crate::throttle::Gates;
-use crate::transport::{HttpSettings, ReqwestTransport, Transport};
+use crate::transport::{HttpSettings, ReqwestTransport, Transport, default_http};
 
 /// The default concurrency limit per identity: EWSMaxConcurrency on Exchange 2010 (27 on 2013
 /// and later, and on Exchange Online).
 pub const DEFAULT_CONCURRENCY: usize = 10;
 
-/// Default response-size cap: 64 MiB, counted after decompression.
-pub const DEFAULT_MAX_BODY: usize = 64 << 20;
-
-pub(crate) fn default_http() -> HttpSettings {
-    HttpSettings {
-        connect_timeout: Duration::from_secs(10),
-        read_timeout: Duration::from_secs(60),
-        timeout: Duration::from_secs(120),
-        user_agent: concat!("ews-client/", env!("CARGO_PKG_VERSION"), " (Rust)").into(),
-        max_body: DEFAULT_MAX_BODY,
-        accept_invalid_certs: false,
-        http1_only: false,
-        max_idle: None,
+impl Client {
+    /// Starts building a client for `endpoint` (`https://host/EWS/Exchange.asmx`).
+    pub fn builder(endpoint: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(endpoint)
     }
 }
 

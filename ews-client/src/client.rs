@@ -12,7 +12,6 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::{Credentials, TokenKind};
-use crate::builder::ClientBuilder;
 use crate::error::{Error, ErrorKind, excerpt};
 use crate::results;
 use crate::retry::{self, RetryPolicy};
@@ -148,11 +147,6 @@ impl<R: ResponseBody> Response<R> {
 }
 
 impl Client {
-    /// Starts building a client for `endpoint` (`https://host/EWS/Exchange.asmx`).
-    pub fn builder(endpoint: impl Into<String>) -> ClientBuilder {
-        ClientBuilder::new(endpoint)
-    }
-
     /// The last `ServerVersionInfo` any call of this client (or a clone) received.
     pub fn server_version(&self) -> Option<t::ServerVersionInfo> {
         self.shared.server_version.lock().expect("lock").clone()

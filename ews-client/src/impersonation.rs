@@ -5,6 +5,7 @@ use ews_types::runtime::{Operation, ResponseBody};
 use ews_types::t;
 use http::HeaderValue;
 
+use crate::affinity::AffinityGroup;
 use crate::client::{Client, Response};
 use crate::error::{Error, ErrorKind};
 
@@ -205,8 +206,11 @@ impl Client {
 }
 
 impl Impersonated {
-    pub(crate) fn client_mut(&mut self) -> &mut Client {
-        &mut self.client
+    /// This impersonated client, with its requests in `group` (affinity headers and cookie).
+    pub fn with_affinity(&self, group: &AffinityGroup) -> Impersonated {
+        let mut c = self.clone();
+        c.client.scope.affinity = Some(group.clone());
+        c
     }
 
     pub(crate) fn client(&self) -> &Client {

@@ -49,7 +49,7 @@ mod transport;
 pub use affinity::AffinityGroup;
 pub use answers::MeetingAnswer;
 pub use auth::{AccessToken, ClientCredentials, Credentials, TokenKind, TokenProvider};
-pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY, DEFAULT_MAX_BODY};
+pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY};
 pub use client::{Client, Response};
 pub use delegate::{MailboxClient, item_id};
 pub use delegates::{Delegate, Delegates, FolderLevels, PermissionLevel};
@@ -58,6 +58,7 @@ pub use impersonation::{ConnectingSid, Impersonated};
 pub use mailbox::{Mailbox, attendees};
 pub use permissions::{FolderPermissions, PermissionSet};
 pub use retry::RetryPolicy;
+pub use transport::DEFAULT_MAX_BODY;
 pub use transport::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
 
 /// The README's examples, compiled and run as doctests.

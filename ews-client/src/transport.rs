@@ -273,3 +273,19 @@ fn is_tls(e: &reqwest::Error) -> bool {
     }
     false
 }
+
+/// Default response-size cap: 64 MiB, counted after decompression.
+pub const DEFAULT_MAX_BODY: usize = 64 << 20;
+
+pub(crate) fn default_http() -> HttpSettings {
+    HttpSettings {
+        connect_timeout: Duration::from_secs(10),
+        read_timeout: Duration::from_secs(60),
+        timeout: Duration::from_secs(120),
+        user_agent: concat!("ews-client/", env!("CARGO_PKG_VERSION"), " (Rust)").into(),
+        max_body: DEFAULT_MAX_BODY,
+        accept_invalid_certs: false,
+        http1_only: false,
+        max_idle: None,
+    }
+}
