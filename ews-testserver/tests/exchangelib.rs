@@ -16,32 +16,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const ORG: &str = r#"
-[[mailbox]]
-smtp = "boss@contoso.com"
-password = "boss-pw"
-[[mailbox]]
-smtp = "assistant@contoso.com"
-password = "assistant-pw"
-[[mailbox]]
-smtp = "a1@contoso.com"
-password = "a1-pw"
-[[mailbox]]
-smtp = "a2@contoso.com"
-upn = "a2@corp.contoso.com"
-sid = "S-1-5-21-1-2-3-1002"
-
-[[account]]
-user = "svc-booking"
-password = "svc-pw"
-impersonation = true
-
-[[delegate]]
-principal = "boss@contoso.com"
-delegate = "assistant@contoso.com"
-calendar = "Editor"
-inbox = "Reviewer"
-"#;
+/// The organisation the suite works in (shared with ews-client's schema check of the answers).
+const ORG: &str = include_str!("compat/org.toml");
 
 /// Scenarios that fail because exchangelib sends a schema-invalid request: (scenario, the
 /// rule it breaks, what the server answers, as Exchange does).
