@@ -2,6 +2,7 @@
 //! `ToXml`, `XmlGroup` or `XmlValue` impls that call into the runtime.
 
 mod bases;
+mod choice;
 mod ctor;
 mod facets;
 mod items;
