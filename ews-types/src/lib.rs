@@ -102,6 +102,7 @@
 
 pub mod inspect;
 pub mod runtime;
+pub mod tz;
 
 #[allow(
     missing_docs,
