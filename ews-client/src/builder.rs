@@ -105,9 +105,11 @@ impl ClientBuilder {
         self
     }
 
-    /// `TimeZoneContext`, sent to operations that accept it.
-    pub fn time_zone(mut self, tz: t::TimeZoneContext) -> Self {
-        self.headers.time_zone = Some(tz);
+    /// `TimeZoneContext`, sent to operations that accept it: the zone Exchange reads times
+    /// without a UTC offset in, and gives new appointments that name no zone of their own.
+    /// Takes a [`Zone`](crate::Zone) (`Zone::iana("Europe/Berlin")?`) or a definition.
+    pub fn time_zone(mut self, tz: impl Into<t::TimeZoneContext>) -> Self {
+        self.headers.time_zone = Some(tz.into());
         self
     }
 

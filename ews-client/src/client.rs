@@ -147,6 +147,13 @@ impl<R: ResponseBody> Response<R> {
 }
 
 impl Client {
+    /// The `RequestServerVersion` this client sends ([`ClientBuilder::server_version`]).
+    ///
+    /// [`ClientBuilder::server_version`]: crate::ClientBuilder::server_version
+    pub fn requested_version(&self) -> t::ExchangeVersion {
+        self.shared.headers.version
+    }
+
     /// The last `ServerVersionInfo` any call of this client (or a clone) received.
     pub fn server_version(&self) -> Option<t::ServerVersionInfo> {
         self.shared.server_version.lock().expect("lock").clone()

@@ -61,6 +61,13 @@ pub use retry::RetryPolicy;
 pub use transport::DEFAULT_MAX_BODY;
 pub use transport::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
 
+/// The date-time crate of the bindings' values (`DateTime<Utc>` converts into them).
+pub use chrono;
+/// The generated bindings this client speaks, so one dependency is enough.
+pub use ews_types;
+pub use ews_types::tz::{Zone, ZoneError};
+pub use ews_types::{m, t};
+
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]

@@ -153,6 +153,31 @@ impl Mailbox {
 
     /// Creates an appointment in this mailbox's calendar; with attendees it is a meeting and
     /// the invitations go out (`SendToAllAndSaveCopy`). Returns the new item's id.
+    ///
+    /// The item's zone goes as the requested server version takes it: `StartTimeZone` and
+    /// `EndTimeZone` for Exchange 2010 and later, the start zone as `MeetingTimeZone` for
+    /// Exchange 2007 (whose schema has neither).
+    ///
+    /// ```no_run
+    /// # async fn run(mailbox: ews_client::Mailbox) -> Result<(), Box<dyn std::error::Error>> {
+    /// use ews_client::{Zone, chrono::NaiveDate, t};
+    /// // 09:00 every Monday in Berlin, six times, across the October change of clocks
+    /// let berlin = Zone::iana("Europe/Berlin")?;
+    /// let first = NaiveDate::from_ymd_opt(2026, 10, 5).unwrap();
+    /// let weekly = t::WeeklyRecurrencePattern::new(1, vec![t::DayOfWeek::Monday]);
+    /// let standup = t::CalendarItem::default()
+    ///     .with_subject("Standup")
+    ///     .with_start(berlin.at(first.and_hms_opt(9, 0, 0).unwrap())?)
+    ///     .with_end(berlin.at(first.and_hms_opt(9, 15, 0).unwrap())?)
+    ///     .with_start_time_zone(berlin.definition())
+    ///     .with_end_time_zone(berlin.definition())
+    ///     .with_recurrence(t::Recurrence::new(
+    ///         t::RecurrenceChoice::WeeklyRecurrence(weekly),
+    ///         t::RecurrenceChoice2::NumberedRecurrence(t::NumberedRecurrenceRange::new(first, 6)),
+    ///     ));
+    /// mailbox.create_appointment(standup).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_appointment(&self, item: t::CalendarItem) -> Result<t::ItemId, Error> {
         let attendees = item.required_attendees.is_some()
             || item.optional_attendees.is_some()
@@ -162,6 +187,7 @@ impl Mailbox {
         } else {
             t::CalendarItemCreateOrDeleteOperation::SendToNone
         };
+        let item = zones_for(self.client.requested_version(), item);
         let item = t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item);
         self.create(item, Folder::Calendar, None, Some(invitations))
             .await
@@ -255,6 +281,22 @@ impl Mailbox {
     pub fn client(&self) -> &Client {
         &self.client
     }
+}
+
+/// `item` with its zones as `version` takes them: Exchange 2007's schema has no
+/// `StartTimeZone`/`EndTimeZone`, only `MeetingTimeZone` (by name since 2007 SP1).
+fn zones_for(version: t::ExchangeVersion, mut item: t::CalendarItem) -> t::CalendarItem {
+    use t::ExchangeVersion as V;
+    if matches!(version, V::Exchange2007 | V::Exchange2007Sp1) {
+        let start = item.start_time_zone.take();
+        item.end_time_zone = None;
+        if item.meeting_time_zone.is_none()
+            && let Some(id) = start.and_then(|z| z.id)
+        {
+            item.meeting_time_zone = Some(t::TimeZone::default().with_time_zone_name(id));
+        }
+    }
+    item
 }
 
 /// Attendees by SMTP address, for `required_attendees` or `optional_attendees`; `None` for

@@ -459,9 +459,9 @@ async fn bad_requests_get_faults_that_say_why() {
         "{http}"
     );
     let c = login(&server, "boss@contoso.com", "boss-pw");
-    let e = c.send(&m::GetServerTimeZones::default()).await.unwrap_err();
+    let e = c.send(&m::GetRoomLists::default()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Fault);
-    assert!(e.to_string().contains("GetServerTimeZones"), "{e}");
+    assert!(e.to_string().contains("GetRoomLists"), "{e}");
     let bad = login(&server, "boss@contoso.com", "wrong");
     assert_eq!(
         bad.send(&m::GetServerTimeZones::default())

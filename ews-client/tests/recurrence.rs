@@ -1,6 +1,6 @@
 //! Recurring series against ews-testserver: a delegate's calendar view shows the occurrences
-//! (across pages), occurrences are read and deleted by their own ids, and patterns the server
-//! cannot expand are refused.
+//! (across pages), occurrences are read and deleted by their own ids, and daily, weekly,
+//! monthly and yearly patterns (absolute and relative) follow their ranges.
 
 mod support;
 
@@ -277,33 +277,67 @@ async fn monthly_and_daily_series_follow_their_ranges() {
         )
         .await
         .unwrap();
+    // (Exchange answers in UTC)
     assert_eq!(
         starts(&view),
         [
-            "2026-12-01T10:00:00+01:00",
-            "2026-12-03T10:00:00+01:00",
-            "2026-12-05T10:00:00+01:00",
-            "2026-12-07T10:00:00+01:00",
+            "2026-12-01T09:00:00Z",
+            "2026-12-03T09:00:00Z",
+            "2026-12-05T09:00:00Z",
+            "2026-12-07T09:00:00Z",
         ]
     );
-    // patterns the server cannot expand are refused before anything is stored
+    // the first Tuesday of every other month, three times
     let relative = series(
         "Board",
         "2026-12-01T10:00:00Z",
         "2026-12-01T11:00:00Z",
         t::RecurrenceChoice::RelativeMonthlyRecurrence(t::RelativeMonthlyRecurrencePattern::new(
-            1,
+            2,
             t::DayOfWeek::Tuesday,
             t::DayOfWeekIndex::First,
         )),
-        t::RecurrenceChoice2::NoEndRecurrence(t::NoEndRecurrenceRange {
-            start_date: date("2026-12-01"),
-        }),
+        t::RecurrenceChoice2::NumberedRecurrence(t::NumberedRecurrenceRange::new(
+            date("2026-12-01"),
+            3,
+        )),
     );
-    let e = create(&boss, relative).await.unwrap_err();
+    create(&boss, relative).await.unwrap();
+    // the last weekday of March, every year, twice
+    let yearly = series(
+        "Year end",
+        "2027-03-31T15:00:00Z",
+        "2027-03-31T16:00:00Z",
+        t::RecurrenceChoice::RelativeYearlyRecurrence(t::RelativeYearlyRecurrencePattern::new(
+            t::DayOfWeek::Weekday,
+            t::DayOfWeekIndex::Last,
+            t::MonthNames::March,
+        )),
+        t::RecurrenceChoice2::NumberedRecurrence(t::NumberedRecurrenceRange::new(
+            date("2027-01-01"),
+            2,
+        )),
+    );
+    create(&boss, yearly).await.unwrap();
+    let view = boss
+        .calendar_view(utc(2026, 12, 1, 0), utc(2029, 1, 1, 0))
+        .await
+        .unwrap();
+    let board: Vec<_> = view
+        .iter()
+        .filter(|c| matches!(c.subject.as_deref(), Some("Board" | "Year end")))
+        .cloned()
+        .collect();
     assert_eq!(
-        e.response_code(),
-        Some(&ResponseCode::ErrorUnsupportedRecurrence)
+        starts(&board),
+        [
+            "2026-12-01T10:00:00Z",
+            "2027-02-02T10:00:00Z",
+            "2027-03-31T15:00:00Z",
+            "2027-04-06T10:00:00Z",
+            // 31 March 2028 is a Friday
+            "2028-03-31T15:00:00Z",
+        ]
     );
     check_responses(&server);
 }

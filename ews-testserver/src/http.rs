@@ -242,9 +242,16 @@ async fn handle(state: &State, account: Account, headers: &HeaderMap, request: &
         }
     };
     let mut impersonation = None;
+    let mut time_zone = None;
     for h in &env.headers {
-        if let Part::Known(Element::Types(t::GlobalElement::ExchangeImpersonation(i))) = h {
-            impersonation = Some(i.clone());
+        match h {
+            Part::Known(Element::Types(t::GlobalElement::ExchangeImpersonation(i))) => {
+                impersonation = Some(i.clone());
+            }
+            Part::Known(Element::Types(t::GlobalElement::TimeZoneContext(z))) => {
+                time_zone = Some(z);
+            }
+            _ => {}
         }
     }
     let body = env.body.into_iter().find_map(|p| match p {
@@ -265,10 +272,14 @@ async fn handle(state: &State, account: Account, headers: &HeaderMap, request: &
         .get("x-anchormailbox")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let ctx = match ops::context(state, account, impersonation.as_ref(), anchor.as_deref()) {
+    let mut ctx = match ops::context(state, account, impersonation.as_ref(), anchor.as_deref()) {
         Ok(c) => c,
         Err(f) => return fault(f, Some(op)),
     };
+    match time_zone.map(ops::context_zone).transpose() {
+        Ok(zone) => ctx.time_zone = zone,
+        Err(f) => return fault(f, Some(op)),
+    }
     let identity = ctx.identity();
     if !state.control.enter(&identity) {
         let f = Fault::new(

@@ -154,6 +154,13 @@ impl Zone {
         instant.with_timezone(&self.tz).naive_local()
     }
 
+    /// The zone's standard (not daylight saving) UTC offset at `instant`.
+    pub fn standard_offset(&self, instant: chrono::DateTime<Utc>) -> chrono::FixedOffset {
+        let o = self.tz.offset_from_utc_datetime(&instant.naive_utc());
+        let secs = o.base_utc_offset().num_seconds() as i32;
+        chrono::FixedOffset::east_opt(secs).unwrap_or(chrono::FixedOffset::east_opt(0).unwrap())
+    }
+
     /// The instant a value names: by its own offset when it has one, else as a wall-clock
     /// time in this zone (as Exchange reads times without an offset).
     pub fn instant(&self, value: &runtime::DateTime) -> Result<chrono::DateTime<Utc>, ZoneError> {

@@ -4,7 +4,9 @@ use ews_types::runtime::DateTime;
 use ews_types::{m, t};
 
 use super::shape::ItemShape;
-use super::{Ctx, attachments, folder_owner, level, may_edit, meetings, recurrence, sees_private};
+use super::{
+    Ctx, attachments, folder_owner, level, may_edit, meetings, recurrence, sees_private, zones,
+};
 use crate::soap::Fault;
 use crate::store::{Item, Level, Store, Stored};
 
@@ -190,6 +192,7 @@ fn create_one(
                             | t::CalendarItemCreateOrDeleteOperation::SendOnlyToAll
                     )
                 );
+            zones::settle(&mut c, ctx)?;
             recurrence::check(&c)?;
             if c.recurrence.is_some() {
                 c.calendar_item_type = Some(t::CalendarItemType::RecurringMaster);

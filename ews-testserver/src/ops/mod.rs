@@ -11,6 +11,9 @@ mod recurrence;
 mod restrict;
 mod shape;
 mod update;
+mod zones;
+
+pub(crate) use zones::context_zone;
 
 use ews_types::{m, t};
 
@@ -28,6 +31,8 @@ pub(crate) struct Ctx {
     pub acting: Option<usize>,
     /// Whether by impersonation (then sending is "send as").
     pub impersonated: bool,
+    /// The request's `TimeZoneContext`: the zone of times it writes without an offset.
+    pub time_zone: Option<ews_types::tz::Zone>,
 }
 
 impl Ctx {
@@ -50,6 +55,7 @@ pub(crate) fn context(
             account,
             acting,
             impersonated: false,
+            time_zone: None,
         });
     };
     let denied = || {
@@ -95,6 +101,7 @@ pub(crate) fn context(
         account,
         acting: Some(target),
         impersonated: true,
+        time_zone: None,
     })
 }
 
@@ -125,6 +132,7 @@ pub(crate) fn dispatch(
         G::UpdateDelegate(r) => G::UpdateDelegateResponse(delegates::update(store, ctx, r)?),
         G::RemoveDelegate(r) => G::RemoveDelegateResponse(delegates::remove(store, ctx, r)?),
         G::ResolveNames(r) => G::ResolveNamesResponse(names::resolve(store, ctx, r)?),
+        G::GetServerTimeZones(r) => G::GetServerTimeZonesResponse(zones::server_time_zones(r)),
         other => {
             return Err(Fault::new(
                 m::ResponseCode::ErrorInvalidOperation,

@@ -1,18 +1,23 @@
 //! Recurring series: a master with a `Recurrence` expands into occurrences, each with an id of
-//! its own (the master's id and the occurrence's start), in the master's UTC offset.
+//! its own (the master's id and the occurrence's start), on the clock of the master's start
+//! zone: each occurrence starts at the master's wall-clock time in that zone, whatever the
+//! daylight saving period (see `zones`).
 //!
 //! Patterns: daily, weekly (days of the week, `FirstDayOfWeek`), absolute monthly (a day of the
-//! month, the month's last day when it is shorter) and absolute yearly. Ranges: no end, end
-//! date, numbered. Deleting an occurrence records it in the master's `DeletedOccurrences`;
+//! month, the month's last day when it is shorter), relative monthly (the first … fourth or
+//! last day, weekday, weekend day or named day of the month), absolute yearly and relative
+//! yearly. Ranges: no end, end date, numbered. Deleting an occurrence records it in the master's `DeletedOccurrences`;
 //! changing one makes it an exception, an item of its own listed in `ModifiedOccurrences`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use ews_types::runtime::{self, XmlValue};
 use ews_types::t;
+use ews_types::tz::Zone;
 
 use super::items::Code;
+use super::zones;
 use crate::store::{Item, Store, Stored};
 
 /// Candidate dates looked at per expansion at most (a daily series over 2,700 years).
@@ -28,13 +33,8 @@ pub(super) fn check(c: &t::CalendarItem) -> Result<(), (Code, String)> {
         P::DailyRecurrence(d) => d.interval,
         P::WeeklyRecurrence(w) => w.interval,
         P::AbsoluteMonthlyRecurrence(m) => m.interval,
-        P::AbsoluteYearlyRecurrence(_) => 1,
-        P::RelativeMonthlyRecurrence(_) | P::RelativeYearlyRecurrence(_) => {
-            return Err((
-                Code::ErrorUnsupportedRecurrence,
-                "ews-testserver expands daily, weekly, absolute monthly and absolute yearly patterns only.".into(),
-            ));
-        }
+        P::RelativeMonthlyRecurrence(m) => m.interval,
+        P::AbsoluteYearlyRecurrence(_) | P::RelativeYearlyRecurrence(_) => 1,
     };
     if step < 1 {
         return Err((
@@ -45,21 +45,18 @@ pub(super) fn check(c: &t::CalendarItem) -> Result<(), (Code, String)> {
     if series_start(c).is_none() {
         return Err((
             Code::ErrorCalendarInvalidRecurrence,
-            "A recurring item needs a Start and an End with a UTC offset.".into(),
+            "A recurring item needs a Start and an End.".into(),
         ));
     }
     Ok(())
 }
 
-/// The master's start (with its offset) and duration.
-fn series_start(c: &t::CalendarItem) -> Option<(DateTime<FixedOffset>, Duration)> {
-    let at = |d: &runtime::DateTime| {
-        let off = d.offset?;
-        off.from_local_datetime(&d.local).single()
-    };
-    let start = at(c.start.as_ref()?)?;
-    let end = at(c.end.as_ref()?)?;
-    Some((start, end - start))
+/// The master's start zone, its start on that zone's clock, and its duration.
+fn series_start(c: &t::CalendarItem) -> Option<(Zone, NaiveDateTime, Duration)> {
+    let zone = zones::start_zone(c);
+    let start = zones::instant(&zone, c.start.as_ref()?);
+    let end = zones::instant(&zone, c.end.as_ref()?);
+    Some((zone, zone.local(start), end - start))
 }
 
 fn range_start(r: &t::Recurrence) -> NaiveDate {
@@ -118,9 +115,49 @@ fn dates(p: &t::RecurrenceChoice, first: NaiveDate) -> Box<dyn Iterator<Item = N
                     .filter(move |d| d >= &first),
             )
         }
-        P::RelativeMonthlyRecurrence(_) | P::RelativeYearlyRecurrence(_) => {
-            Box::new(std::iter::empty())
+        P::RelativeMonthlyRecurrence(m) => {
+            let step = m.interval.max(1);
+            let (days, index) = (m.days_of_week, m.day_of_week_index);
+            Box::new(
+                (0..)
+                    .filter_map(move |k| {
+                        nth_day(first.year(), first.month0() as i32 + k * step, days, index)
+                    })
+                    .filter(move |d| d >= &first),
+            )
         }
+        P::RelativeYearlyRecurrence(y) => {
+            let month = month_index(&y.month) as i32;
+            let (days, index) = (y.days_of_week, y.day_of_week_index);
+            Box::new(
+                (0..)
+                    .filter_map(move |k| nth_day(first.year() + k, month, days, index))
+                    .filter(move |d| d >= &first),
+            )
+        }
+    }
+}
+
+/// The `index`th day matching `days` (a weekday, or `Day`, `Weekday`, `WeekendDay`) in month
+/// `month0` (0-based, may exceed 11) after January of `year`.
+fn nth_day(
+    year: i32,
+    month0: i32,
+    days: t::DayOfWeek,
+    index: t::DayOfWeekIndex,
+) -> Option<NaiveDate> {
+    let first = month_day(year, month0, 1);
+    let matching = first
+        .iter_days()
+        .take_while(|d| d.month() == first.month())
+        .filter(|d| day_matches(days, d.weekday().num_days_from_sunday()));
+    use t::DayOfWeekIndex as I;
+    match index {
+        I::First => matching.clone().next(),
+        I::Second => matching.clone().nth(1),
+        I::Third => matching.clone().nth(2),
+        I::Fourth => matching.clone().nth(3),
+        I::Last => matching.last(),
     }
 }
 
@@ -181,7 +218,7 @@ fn month_index(m: &t::MonthNames) -> u32 {
 
 /// The starts of the series' occurrences before `until`, deleted ones left out.
 fn starts(c: &t::CalendarItem, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    let (Some(r), Some((start, _))) = (&c.recurrence, series_start(c)) else {
+    let (Some(r), Some((zone, start, _))) = (&c.recurrence, series_start(c)) else {
         return Vec::new();
     };
     use t::RecurrenceChoice2 as R;
@@ -204,7 +241,6 @@ fn starts(c: &t::CalendarItem, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         )
         .filter_map(|d| d.to_utc())
         .collect();
-    let offset = *start.offset();
     let mut out = Vec::new();
     for (n, date) in dates(&r.content, range_start(r))
         .take(MAX_STEPS)
@@ -213,13 +249,11 @@ fn starts(c: &t::CalendarItem, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         if count.is_some_and(|c| n >= c) || end_date.is_some_and(|e| date > e) {
             break;
         }
-        let Some(at) = offset
-            .from_local_datetime(&date.and_time(start.time()))
-            .single()
-            .map(|d| d.to_utc())
-        else {
-            continue;
+        let local = runtime::DateTime {
+            local: date.and_time(start.time()),
+            offset: None,
         };
+        let at = zones::instant(&zone, &local);
         if at >= until {
             break;
         }
@@ -256,17 +290,15 @@ pub(super) fn split_id(id: &str) -> (std::borrow::Cow<'_, str>, Option<DateTime<
 
 /// The occurrence of `master` starting at `start`, if the series has one there.
 fn occurrence(master: &Stored, c: &t::CalendarItem, start: DateTime<Utc>) -> Option<Stored> {
-    let (first, duration) = series_start(c)?;
-    let offset = *first.offset();
-    let local = start.with_timezone(&offset);
+    let (_, _, duration) = series_start(c)?;
     let item = t::CalendarItem {
         item_id: None,
         recurrence: None,
         deleted_occurrences: None,
         calendar_item_type: Some(t::CalendarItemType::Occurrence),
         is_recurring: Some(true),
-        start: Some(runtime::DateTime::from(local)),
-        end: Some(runtime::DateTime::from(local + duration)),
+        start: Some(runtime::DateTime::from(start)),
+        end: Some(runtime::DateTime::from(start + duration)),
         original_start: Some(runtime::DateTime::from(start)),
         ..c.clone()
     };
@@ -284,7 +316,7 @@ pub(super) fn expand(s: &Stored, from: DateTime<Utc>, until: DateTime<Utc>) -> V
     let Item::Calendar(c) = &s.item else {
         return vec![s.clone()];
     };
-    let Some((_, duration)) = c.recurrence.as_ref().and(series_start(c)) else {
+    let Some((_, _, duration)) = c.recurrence.as_ref().and(series_start(c)) else {
         return vec![s.clone()];
     };
     starts(c, until)

@@ -6,7 +6,7 @@ use ews_types::{m, t};
 
 use super::items::{Code, denied, fail, messages, not_found, ok};
 use super::shape::{self, present};
-use super::{Ctx, may_edit, meetings, recurrence};
+use super::{Ctx, may_edit, meetings, recurrence, zones};
 use crate::soap::Fault;
 use crate::store::{Item, Store};
 
@@ -39,6 +39,9 @@ pub(crate) fn update(
                 for u in &change.updates.content {
                     apply(&mut occ.item, u)?;
                 }
+                if let Item::Calendar(c) = &mut occ.item {
+                    zones::settle(c, ctx)?;
+                }
                 let exception = recurrence::make_exception(store, mbx, folder, i, occ, start);
                 return Ok(present(&exception, true));
             }
@@ -53,11 +56,18 @@ pub(crate) fn update(
             {
                 return Err((Code::ErrorIrresolvableConflict, "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.".into()));
             }
+            // all changes or none: applied to a copy, settled, then stored
+            let mut item = s.item.clone();
             let mut time_or_place = false;
             for u in &change.updates.content {
-                apply(&mut s.item, u)?;
+                apply(&mut item, u)?;
                 time_or_place |= field_uri(u).is_some_and(meetings::is_time_or_place);
             }
+            if let Item::Calendar(c) = &mut item {
+                zones::settle(c, ctx)?;
+                recurrence::check(c)?;
+            }
+            s.item = item;
             s.version += 1;
             let meeting = match &mut s.item {
                 Item::Calendar(c) if c.is_meeting == Some(true) => {

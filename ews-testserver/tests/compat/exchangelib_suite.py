@@ -25,7 +25,7 @@ from exchangelib import (
     Message,
     Version,
 )
-from exchangelib.recurrence import DailyPattern, Recurrence
+from exchangelib.recurrence import DailyPattern, Recurrence, WeeklyPattern
 
 URL = sys.argv[1]
 UTC = EWSTimeZone("UTC")
@@ -166,6 +166,35 @@ def _():
     ]
     check(days == [8, 9, 10], days)
     return days
+
+
+@scenario("a weekly series in Europe/Berlin keeps 09:00 across the October change")
+def _():
+    berlin = EWSTimeZone("Europe/Berlin")
+    first = EWSDateTime(2026, 10, 12, 9, 0, tzinfo=berlin)
+    item = CalendarItem(
+        account=boss,
+        folder=boss.calendar,
+        subject="Berlin weekly",
+        start=first,
+        end=first + HOUR / 2,
+        recurrence=Recurrence(pattern=WeeklyPattern(interval=1, weekdays=[1]), start=first.date(), number=4),
+    )
+    item.save()
+    seen = [
+        i.start.astimezone(berlin).strftime("%m-%d %H:%M")
+        for i in boss.calendar.view(start=first - HOUR, end=first + datetime.timedelta(days=30))
+        if i.subject == "Berlin weekly"
+    ]
+    check(seen == ["10-12 09:00", "10-19 09:00", "10-26 09:00", "11-02 09:00"], seen)
+    return seen
+
+
+@scenario("GetServerTimeZones")
+def _():
+    zones = {z.id: z.name for z in boss.protocol.get_timezones(return_full_timezone_data=False)}
+    check(len(zones) > 130 and "W. Europe Standard Time" in zones, len(zones))
+    return zones["W. Europe Standard Time"]
 
 
 @scenario("send and receive")

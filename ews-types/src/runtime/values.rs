@@ -258,6 +258,13 @@ pub struct Date {
     pub offset: Option<FixedOffset>,
 }
 
+impl From<NaiveDate> for Date {
+    /// A date without an offset, as recurrence ranges write them.
+    fn from(date: NaiveDate) -> Self {
+        Date { date, offset: None }
+    }
+}
+
 impl XmlValue for Date {
     fn from_text(text: &str) -> Result<Self, ValueError> {
         let err = || ValueError::new("xs:date", text);
