@@ -73,6 +73,8 @@ pub(crate) struct Scope {
     pub mailbox: Option<String>,
     /// The subscription group whose server-affinity cookie the requests carry.
     pub affinity: Option<crate::affinity::AffinityGroup>,
+    /// A `TimeZoneContext` replacing the client's own.
+    pub time_zone: Option<t::TimeZoneContext>,
 }
 
 impl std::fmt::Debug for Client {
@@ -154,6 +156,15 @@ impl Client {
         self.shared.headers.version
     }
 
+    /// This client with another `TimeZoneContext` for its requests (the builder's
+    /// [`time_zone`](crate::ClientBuilder::time_zone) is the default): times written without
+    /// an offset are read in `zone`, and new appointments naming no zone get it.
+    pub fn in_time_zone(&self, zone: impl Into<t::TimeZoneContext>) -> Client {
+        let mut c = self.clone();
+        c.scope.time_zone = Some(zone.into());
+        c
+    }
+
     /// The last `ServerVersionInfo` any call of this client (or a clone) received.
     pub fn server_version(&self) -> Option<t::ServerVersionInfo> {
         self.shared.server_version.lock().expect("lock").clone()
@@ -221,6 +232,9 @@ impl Client {
         let sh = &*self.shared;
         let mut headers = sh.headers.clone();
         headers.impersonation = self.scope.impersonation.clone();
+        if let Some(tz) = &self.scope.time_zone {
+            headers.time_zone = Some(tz.clone());
+        }
         match (sh.credentials.token_kind(), headers.impersonation.is_some()) {
             (TokenKind::AppOnly, false) => {
                 return Err(Error::new(

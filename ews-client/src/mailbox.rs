@@ -82,6 +82,15 @@ impl MailboxClient {
 }
 
 impl Mailbox {
+    /// This mailbox with another `TimeZoneContext` for its requests
+    /// ([`Client::in_time_zone`]).
+    pub fn in_time_zone(&self, zone: impl Into<t::TimeZoneContext>) -> Mailbox {
+        Mailbox {
+            client: self.client.in_time_zone(zone),
+            ..self.clone()
+        }
+    }
+
     /// The mailbox's SMTP address, when it was opened by one (impersonation, delegate access).
     pub fn address(&self) -> Option<&str> {
         self.address.as_deref()

@@ -31,5 +31,9 @@ fn a_downstream_crate_builds_and_does_the_seed_tasks() {
         stdout.contains("seed 2: 1 item(s) in the boss's calendar"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains(r#"time zones: ["10-19 09:00", "10-26 09:00", "11-02 09:00"] in Berlin"#),
+        "{stdout}"
+    );
     assert!(stdout.contains("downstream: ok"), "{stdout}");
 }

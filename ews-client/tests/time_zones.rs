@@ -185,6 +185,38 @@ async fn time_zone_context_places_times_written_without_an_offset() {
         create[0]
     );
 
+    // the same mailbox in another zone, for one request
+    let tokyo = Zone::iana("Asia/Tokyo").unwrap();
+    let breakfast = t::CalendarItem::default()
+        .with_subject("Breakfast")
+        .with_start(plain(day(2026, 7, 2), 8))
+        .with_end(plain(day(2026, 7, 2), 9));
+    let id = alice
+        .in_time_zone(tokyo)
+        .create_appointment(breakfast)
+        .await
+        .unwrap();
+    let t::ArrayOfRealItemsChoice::CalendarItem(breakfast) = alice.get(&id).await.unwrap() else {
+        panic!("a calendar item");
+    };
+    assert_eq!(breakfast.start.unwrap().to_text(), "2026-07-01T23:00:00Z");
+    assert_eq!(
+        breakfast.start_time_zone.unwrap().id.as_deref(),
+        Some("Tokyo Standard Time")
+    );
+
+    let create = validate_requests(&server, "CreateItem");
+    assert!(
+        create[0].contains(r#"<t:TimeZoneDefinition Id="Eastern Standard Time"/>"#),
+        "{}",
+        create[0]
+    );
+    assert!(
+        create[1].contains(r#"<t:TimeZoneDefinition Id="Tokyo Standard Time"/>"#),
+        "{}",
+        create[1]
+    );
+
     // a zone the server does not know is refused, not guessed
     let unknown = t::CalendarItem::default()
         .with_subject("Nowhere")

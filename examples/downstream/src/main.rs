@@ -1,9 +1,10 @@
 //! The seeds' tasks from a crate of one's own, against a local ews-testserver: each task is a
 //! few calls of ews-client's API. Exits non-zero if any outcome is not what the task wanted.
 
-use chrono::{TimeZone, Utc};
-use ews_client::{Client, ConnectingSid, Credentials, Delegate, PermissionLevel, attendees};
-use ews_types::t;
+use ews_client::chrono::{TimeZone, Utc};
+use ews_client::{
+    Client, ConnectingSid, Credentials, Delegate, PermissionLevel, Zone, attendees, chrono, t,
+};
 
 const ORG: &str = r#"
 [[mailbox]]
@@ -64,8 +65,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("seed 2: {} item(s) in the boss's calendar", day.len());
 
+    // A weekly meeting at 09:00 in Berlin, across the October change of clocks.
+    let berlin = Zone::iana("Europe/Berlin")?;
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 10, 19).unwrap();
+    let weekly = t::WeeklyRecurrencePattern::new(1, vec![t::DayOfWeek::Monday]);
+    let standup = t::CalendarItem::default()
+        .with_subject("Standup")
+        .with_start(berlin.at(monday.and_hms_opt(9, 0, 0).unwrap())?)
+        .with_end(berlin.at(monday.and_hms_opt(9, 15, 0).unwrap())?)
+        .with_start_time_zone(berlin.definition())
+        .with_recurrence(t::Recurrence::new(
+            t::RecurrenceChoice::WeeklyRecurrence(weekly),
+            t::RecurrenceChoice2::NumberedRecurrence(t::NumberedRecurrenceRange::new(monday, 3)),
+        ));
+    alice.create_appointment(standup).await?;
+    let weeks = alice
+        .calendar_view(start - chrono::Duration::days(60), start)
+        .await?;
+    let nine: Vec<_> = weeks
+        .iter()
+        .map(|c| {
+            berlin
+                .local(c.start.unwrap().to_utc().unwrap())
+                .format("%m-%d %H:%M")
+                .to_string()
+        })
+        .collect();
+    println!("time zones: {nine:?} in Berlin");
+
     if read.as_item().subject().as_deref() != Some("Planning")
         || !day.iter().any(|c| c.item_id.as_ref() == Some(&id))
+        || nine != ["10-19 09:00", "10-26 09:00", "11-02 09:00"]
     {
         return Err("an outcome is not what the task wanted".into());
     }
