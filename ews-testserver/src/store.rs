@@ -51,6 +51,30 @@ pub enum Item {
     Response(Box<t::MeetingResponseMessage>),
 }
 
+impl Item {
+    /// The item's `ItemType` members, whatever its kind.
+    pub fn base(&self) -> &dyn ews_types::base::Item {
+        match self {
+            Item::Calendar(c) => &**c,
+            Item::Message(m) => &**m,
+            Item::MeetingRequest(r) => &**r,
+            Item::Cancellation(r) => &**r,
+            Item::Response(r) => &**r,
+        }
+    }
+
+    /// The item's `ItemType` members, to change them.
+    pub fn base_mut(&mut self) -> &mut dyn ews_types::base::Item {
+        match self {
+            Item::Calendar(c) => &mut **c,
+            Item::Message(m) => &mut **m,
+            Item::MeetingRequest(r) => &mut **r,
+            Item::Cancellation(r) => &mut **r,
+            Item::Response(r) => &mut **r,
+        }
+    }
+}
+
 /// An item with its bookkeeping.
 #[derive(Debug, Clone)]
 pub struct Stored {

@@ -7,6 +7,7 @@ mod items;
 mod meetings;
 mod movecopy;
 mod names;
+mod props;
 mod recurrence;
 mod restrict;
 mod shape;

@@ -1,21 +1,13 @@
-//! FindItem restrictions and sort order on the common fields: subject, received time, start, end,
-//! is-read.
+//! FindItem restrictions and sort order, on any property path (`props`): every property of the
+//! item's type, indexed properties and extended properties.
 
-use chrono::{DateTime, Utc};
-use ews_types::runtime::XmlValue;
 use ews_types::{m, t};
 
-use crate::store::{Item, Stored};
+use super::props::{self, Value};
+use crate::store::Stored;
 
 type Code = m::ResponseCode;
 type Failure = (Code, String);
-
-#[derive(Debug, PartialEq, PartialOrd)]
-enum Value {
-    Text(String),
-    Time(DateTime<Utc>),
-    Bool(bool),
-}
 
 fn unsupported(what: &str) -> Failure {
     (
@@ -24,75 +16,27 @@ fn unsupported(what: &str) -> Failure {
     )
 }
 
-fn field_uri(p: &t::Path) -> Result<t::UnindexedFieldURI, Failure> {
-    match p {
-        t::Path::FieldURI(f) => Ok(f.field_uri),
-        _ => Err(unsupported("indexed or extended properties")),
-    }
-}
-
-/// The item's value of `field`, if it has one.
-fn value(s: &Stored, field: t::UnindexedFieldURI) -> Result<Option<Value>, Failure> {
-    use t::UnindexedFieldURI as F;
-    let time = |d: &Option<ews_types::runtime::DateTime>| {
-        d.as_ref().and_then(|d| d.to_utc()).map(Value::Time)
-    };
-    Ok(match (field, &s.item) {
-        (F::ItemSubject, Item::Calendar(c)) => c.subject.clone().map(Value::Text),
-        (F::ItemSubject, Item::Message(m)) => m.subject.clone().map(Value::Text),
-        (F::ItemSubject, Item::MeetingRequest(r)) => r.subject.clone().map(Value::Text),
-        (F::ItemSubject, Item::Cancellation(r)) => r.subject.clone().map(Value::Text),
-        (F::ItemSubject, Item::Response(r)) => r.subject.clone().map(Value::Text),
-        (F::ItemDateTimeReceived, Item::Response(r)) => time(&r.date_time_received),
-        (F::ItemDateTimeReceived, Item::Cancellation(r)) => time(&r.date_time_received),
-        (F::ItemDateTimeReceived, Item::Message(m)) => time(&m.date_time_received),
-        (F::ItemDateTimeReceived, Item::MeetingRequest(r)) => time(&r.date_time_received),
-        (F::ItemDateTimeReceived, Item::Calendar(_)) => None,
-        (F::CalendarStart, Item::Calendar(c)) => time(&c.start),
-        (F::CalendarEnd, Item::Calendar(c)) => time(&c.end),
-        (F::CalendarStart | F::CalendarEnd, _) => None,
-        (F::MessageIsRead, Item::Message(m)) => m.is_read.map(Value::Bool),
-        (F::MessageIsRead, _) => None,
-        (other, _) => return Err(unsupported(&other.to_text())),
-    })
-}
-
-/// The constant, typed like the field it is compared with.
-fn constant(field: t::UnindexedFieldURI, text: &str) -> Result<Value, Failure> {
-    use t::UnindexedFieldURI as F;
-    let bad = || {
-        (
-            Code::ErrorInvalidValueForProperty,
-            format!("{text:?} is not a valid value for {}", field.to_text()),
-        )
-    };
-    Ok(match field {
-        F::ItemDateTimeReceived | F::CalendarStart | F::CalendarEnd => Value::Time(
-            ews_types::runtime::DateTime::from_text(text)
-                .ok()
-                .and_then(|d| d.to_utc())
-                .ok_or_else(bad)?,
-        ),
-        F::MessageIsRead => Value::Bool(bool::from_text(text).map_err(|_| bad())?),
-        _ => Value::Text(text.to_owned()),
-    })
-}
-
+/// Whether some value of `path` on `s` compares with the constant as `ok` says.
 fn compare(
     s: &Stored,
     path: &t::Path,
     other: &t::FieldURIOrConstant,
     ok: impl Fn(std::cmp::Ordering) -> bool,
 ) -> Result<bool, Failure> {
-    let f = field_uri(path)?;
     let t::FieldURIOrConstantChoice::Constant(c) = &other.content else {
         return Err(unsupported("comparisons between two properties"));
     };
-    let expected = constant(f, &c.value)?;
-    Ok(match value(s, f)? {
-        Some(v) => v.partial_cmp(&expected).is_some_and(ok),
-        None => false,
-    })
+    let mut hit = false;
+    for v in props::values(s, path) {
+        let expected = v.like(&c.value).ok_or_else(|| {
+            (
+                Code::ErrorInvalidValueForProperty,
+                format!("{:?} is not a valid value for this property", c.value),
+            )
+        })?;
+        hit |= v.compare(&expected).is_some_and(&ok);
+    }
+    Ok(hit)
 }
 
 /// Whether item `s` satisfies `e`.
@@ -110,7 +54,7 @@ pub(crate) fn matches(e: &t::SearchExpression, s: &Stored) -> Result<bool, Failu
         E::IsLessThanOrEqualTo(x) => {
             compare(s, &x.path, &x.field_uri_or_constant, |o| o != Greater)?
         }
-        E::Exists(x) => value(s, field_uri(&x.path)?)?.is_some(),
+        E::Exists(x) => !props::values(s, &x.path).is_empty(),
         E::Contains(c) => {
             let ignore_case = matches!(
                 c.containment_comparison,
@@ -122,19 +66,26 @@ pub(crate) fn matches(e: &t::SearchExpression, s: &Stored) -> Result<bool, Failu
                         | t::ContainmentComparison::LooseAndIgnoreCaseAndIgnoreNonSpace
                 )
             );
-            let Some(Value::Text(v)) = value(s, field_uri(&c.path)?)? else {
-                return Ok(false);
-            };
-            let (v, k) = if ignore_case {
-                (v.to_lowercase(), c.constant.value.to_lowercase())
+            let key = if ignore_case {
+                c.constant.value.to_lowercase()
             } else {
-                (v, c.constant.value.clone())
+                c.constant.value.clone()
             };
-            match c.containment_mode {
-                Some(t::ContainmentMode::FullString) => v == k,
-                Some(t::ContainmentMode::Prefixed) => v.starts_with(&k),
-                _ => v.contains(&k),
-            }
+            props::values(s, &c.path)
+                .iter()
+                .filter_map(Value::text)
+                .any(|v| {
+                    let v = if ignore_case {
+                        v.to_lowercase()
+                    } else {
+                        v.to_owned()
+                    };
+                    match c.containment_mode {
+                        Some(t::ContainmentMode::FullString) => v == key,
+                        Some(t::ContainmentMode::Prefixed) => v.starts_with(&key),
+                        _ => v.contains(&key),
+                    }
+                })
         }
         E::Not(n) => !matches(&n.search_expression, s)?,
         E::And(a) => {
@@ -164,26 +115,28 @@ pub(super) fn sort(
     items: &mut [&Stored],
     order: &t::NonEmptyArrayOfFieldOrders,
 ) -> Result<(), Failure> {
-    let mut keys: Vec<(t::UnindexedFieldURI, bool)> = Vec::new();
-    for o in &order.field_order {
-        let field =
-            field_uri(&o.path).map_err(|_| sort_unsupported("indexed or extended properties"))?;
-        keys.push((field, o.order == t::SortDirection::Descending));
-    }
-    let mut valued = Vec::with_capacity(items.len());
-    for s in items.iter() {
-        let mut row = Vec::with_capacity(keys.len());
-        for (field, _) in &keys {
-            row.push(value(s, *field).map_err(|_| sort_unsupported(&field.to_text()))?);
-        }
-        valued.push(row);
-    }
+    let keys: Vec<(&t::Path, bool)> = order
+        .field_order
+        .iter()
+        .map(|o| (&o.path, o.order == t::SortDirection::Descending))
+        .collect();
+    let valued: Vec<Vec<Option<Value>>> = items
+        .iter()
+        .map(|s| {
+            keys.iter()
+                .map(|(path, _)| props::values(s, path).into_iter().next())
+                .collect()
+        })
+        .collect();
     let mut index: Vec<usize> = (0..items.len()).collect();
     index.sort_by(|&a, &b| {
         for (k, (_, descending)) in keys.iter().enumerate() {
-            let o = valued[a][k]
-                .partial_cmp(&valued[b][k])
-                .unwrap_or(std::cmp::Ordering::Equal);
+            let o = match (&valued[a][k], &valued[b][k]) {
+                (Some(x), Some(y)) => x.compare(y).unwrap_or(std::cmp::Ordering::Equal),
+                (None, Some(_)) => std::cmp::Ordering::Less,
+                (Some(_), None) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
             let o = if *descending { o.reverse() } else { o };
             if o.is_ne() {
                 return o;
@@ -194,11 +147,4 @@ pub(super) fn sort(
     let sorted: Vec<&Stored> = index.into_iter().map(|i| items[i]).collect();
     items.copy_from_slice(&sorted);
     Ok(())
-}
-
-fn sort_unsupported(what: &str) -> Failure {
-    (
-        Code::ErrorUnsupportedPathForSortGroup,
-        format!("ews-testserver cannot sort on {what}"),
-    )
 }

@@ -1,17 +1,17 @@
 //! Item response shapes: which properties GetItem and FindItem return.
 //!
 //! `IdOnly` gives the id; `Default` and `AllProperties` give everything the server holds (file
-//! attachments without their content, which GetAttachment returns). `AdditionalProperties`
-//! (`FieldURI`) on top of `IdOnly` give the id plus exactly those properties, which is how
-//! exchangelib reads every item. A property path names the element of the same local name
-//! (`calendar:Start` → `Start`), the one rule EWS's field URIs follow for items.
+//! attachments without their content, which GetAttachment returns) but extended properties.
+//! `AdditionalProperties` on top of `IdOnly` give the id plus exactly those properties, which is
+//! how exchangelib reads every item; an extended property (`ExtendedFieldURI`) comes back only
+//! when a shape names it. Paths name properties as `props` says.
 
 use ews_types::runtime::{
     AnyElement, AnyNode, FromXml, ToXml, XmlNs, XmlReader, XmlValue, XmlWriter,
 };
 use ews_types::t;
 
-use super::attachments;
+use super::{attachments, props};
 use crate::store::{Item, Stored};
 
 /// What an item response carries.
@@ -19,38 +19,57 @@ pub(crate) struct ItemShape {
     id_only: bool,
     /// Element local names asked for on top of the base shape.
     extra: Vec<String>,
+    /// Extended properties asked for.
+    extended: Vec<t::PathToExtendedField>,
 }
 
 impl ItemShape {
     pub(crate) fn of(shape: &t::ItemResponseShape) -> ItemShape {
-        let extra = shape
-            .additional_properties
-            .iter()
-            .flat_map(|a| &a.content)
-            .filter_map(|p| match p {
-                t::NonEmptyArrayOfPathsToElementChoice::FieldURI(f) => {
-                    let uri = f.field_uri.to_text();
-                    Some(uri.rsplit(':').next().unwrap_or(&uri).to_owned())
+        use t::NonEmptyArrayOfPathsToElementChoice as P;
+        let paths = shape.additional_properties.iter().flat_map(|a| &a.content);
+        let mut extra = Vec::new();
+        let mut extended = Vec::new();
+        for p in paths {
+            match p {
+                P::FieldURI(f) => extra.push(props::local_name(f.field_uri)),
+                P::IndexedFieldURI(i) => {
+                    let uri = i.field_uri.to_text();
+                    extra.push(uri.rsplit(':').next().unwrap_or(&uri).to_owned());
                 }
-                _ => None,
-            })
-            .collect();
+                P::ExtendedFieldURI(e) => extended.push(e.clone()),
+            }
+        }
         ItemShape {
             id_only: shape.base_shape == t::DefaultShapeNames::IdOnly,
             extra,
+            extended,
         }
     }
 
     /// The item `s` in this shape.
     pub(crate) fn show(&self, s: &Stored) -> t::ArrayOfRealItemsChoice {
-        if !self.id_only {
-            return present(s, false);
-        }
-        if self.extra.is_empty() {
-            return present(s, true);
-        }
-        let full = present(s, false);
-        project(&full, &self.extra).unwrap_or(full)
+        let mut shown = if !self.id_only {
+            present(s, false)
+        } else if self.extra.is_empty() {
+            present(s, true)
+        } else {
+            let full = present(s, false);
+            project(&full, &self.extra).unwrap_or(full)
+        };
+        let wanted: Vec<_> = s
+            .item
+            .base()
+            .extended_property()
+            .iter()
+            .filter(|e| {
+                self.extended
+                    .iter()
+                    .any(|w| props::same_extended(&e.extended_field_uri, w))
+            })
+            .cloned()
+            .collect();
+        *shown.as_item_mut().extended_property_mut() = wanted;
+        shown
     }
 }
 

@@ -6,7 +6,7 @@ use ews_types::{m, t};
 
 use super::items::{Code, denied, fail, messages, not_found, ok};
 use super::shape::{self, present};
-use super::{Ctx, may_edit, meetings, recurrence, zones};
+use super::{Ctx, may_edit, meetings, props, recurrence, zones};
 use crate::soap::Fault;
 use crate::store::{Item, Store};
 
@@ -156,8 +156,21 @@ fn apply(
             return Ok(());
         }
     };
-    let t::Path::FieldURI(p) = path else {
-        return Err(unsupported());
+    let p = match path {
+        t::Path::FieldURI(p) => p,
+        t::Path::ExtendedFieldURI(e) => {
+            let content = match u {
+                U::SetItemField(s) => Some(&s.content),
+                _ => None,
+            };
+            return props::set_extended(item, e, content).ok_or_else(|| {
+                (
+                    Code::ErrorInvalidPropertySet,
+                    "SetItemField must carry the extended property its path names.".into(),
+                )
+            });
+        }
+        t::Path::IndexedFieldURI(_) => return Err(unsupported()),
     };
     if !MODELLED.contains(&p.field_uri) {
         // any other property the item's type has, by the element of the path's name
