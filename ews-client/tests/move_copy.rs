@@ -221,7 +221,7 @@ fn file(name: &str, bytes: &[u8]) -> t::NonEmptyArrayOfAttachmentsChoice {
 fn attachments_in(server: &TestServer, f: F) -> Vec<(String, String, Option<Vec<u8>>)> {
     server.with_store(|s| {
         let i = s.find_smtp("boss@contoso.com").unwrap();
-        let Item::Message(m) = &s.mailboxes[i].folders[&f].items[0].item else {
+        let Item::Message(m) = &s.mailboxes[i].folder(f).items[0].item else {
             panic!("not a message")
         };
         m.attachments

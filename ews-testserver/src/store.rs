@@ -128,11 +128,50 @@ pub struct DelegateEntry {
     pub receive_copies: bool,
 }
 
+/// A folder's key in its mailbox: a well-known name, or the number of a folder a client
+/// created (`CreateFolder`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FolderKey {
+    /// A well-known folder (`DistinguishedFolderId`).
+    Named(t::DistinguishedFolderIdName),
+    /// A folder a client created, numbered in creation order.
+    User(u64),
+}
+
+impl From<t::DistinguishedFolderIdName> for FolderKey {
+    fn from(name: t::DistinguishedFolderIdName) -> Self {
+        FolderKey::Named(name)
+    }
+}
+
+impl FolderKey {
+    /// The well-known name, for a well-known folder.
+    pub fn named(self) -> Option<t::DistinguishedFolderIdName> {
+        match self {
+            FolderKey::Named(n) => Some(n),
+            FolderKey::User(_) => None,
+        }
+    }
+
+    /// Whether this is the well-known folder `name`.
+    pub fn is(self, name: t::DistinguishedFolderIdName) -> bool {
+        self == FolderKey::Named(name)
+    }
+}
+
 /// A folder.
 #[derive(Debug, Clone)]
 pub struct Folder {
     /// Opaque id.
     pub id: String,
+    /// Its parent (`None` for the root).
+    pub parent: Option<FolderKey>,
+    /// `DisplayName`.
+    pub display_name: String,
+    /// `FolderClass` (`None` where Exchange leaves it unset, as on the root).
+    pub class: Option<String>,
+    /// The element it is written as.
+    pub kind: crate::tree::Kind,
     /// Change counter.
     pub version: u64,
     /// Its items.
@@ -161,8 +200,8 @@ pub struct Mailbox {
     pub sid: String,
     /// Display name.
     pub name: String,
-    /// Folders by well-known name.
-    pub folders: HashMap<t::DistinguishedFolderIdName, Folder>,
+    /// Folders by key.
+    pub folders: HashMap<FolderKey, Folder>,
     /// Delegates.
     pub delegates: Vec<DelegateEntry>,
     /// Where meeting requests go.
@@ -170,6 +209,48 @@ pub struct Mailbox {
 }
 
 impl Mailbox {
+    /// The folder `key` (which the caller knows the mailbox has).
+    pub fn folder(&self, key: impl Into<FolderKey>) -> &Folder {
+        &self.folders[&key.into()]
+    }
+
+    /// The folder `key`, to change it.
+    pub fn folder_mut(&mut self, key: impl Into<FolderKey>) -> Option<&mut Folder> {
+        self.folders.get_mut(&key.into())
+    }
+
+    /// The direct children of folder `parent`: well-known ones in the tree's order, then the
+    /// ones clients created, oldest first.
+    pub fn children(&self, parent: FolderKey) -> Vec<FolderKey> {
+        let mut out: Vec<FolderKey> = self
+            .folders
+            .iter()
+            .filter(|(_, f)| f.parent == Some(parent))
+            .map(|(k, _)| *k)
+            .collect();
+        out.sort_by_key(|k| match k {
+            FolderKey::Named(n) => (
+                0,
+                crate::tree::TREE
+                    .iter()
+                    .position(|w| w.name == *n)
+                    .unwrap_or(0) as u64,
+            ),
+            FolderKey::User(u) => (1, *u),
+        });
+        out
+    }
+
+    /// Every folder below `parent`, depth first (what a `Deep` FindFolder returns).
+    pub fn descendants(&self, parent: FolderKey) -> Vec<FolderKey> {
+        let mut out = Vec::new();
+        for c in self.children(parent) {
+            out.push(c);
+            out.extend(self.descendants(c));
+        }
+        out
+    }
+
     /// The mailbox as an `EmailAddress`.
     pub fn address(&self) -> t::EmailAddressType {
         t::EmailAddressType {
@@ -207,9 +288,13 @@ impl Store {
             for f in crate::tree::TREE {
                 let id = store.new_id("F", i);
                 folders.insert(
-                    f.name,
+                    FolderKey::Named(f.name),
                     Folder {
                         id,
+                        parent: f.parent.map(FolderKey::Named),
+                        display_name: f.display.to_owned(),
+                        class: f.class.map(str::to_owned),
+                        kind: f.kind,
                         version: 1,
                         items: Vec::new(),
                         permissions: None,
@@ -269,6 +354,12 @@ impl Store {
         Ok(store)
     }
 
+    /// A new number, unique in the store (for the keys of created folders).
+    pub fn next_number(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
     /// A new opaque id.
     pub fn new_id(&mut self, kind: &str, mailbox: usize) -> String {
         self.counter += 1;
@@ -283,7 +374,7 @@ impl Store {
     }
 
     /// Where an item lives: (mailbox, folder, index).
-    pub fn locate(&self, id: &str) -> Option<(usize, t::DistinguishedFolderIdName, usize)> {
+    pub fn locate(&self, id: &str) -> Option<(usize, FolderKey, usize)> {
         for (mi, m) in self.mailboxes.iter().enumerate() {
             for (name, f) in &m.folders {
                 if let Some(i) = f.items.iter().position(|s| s.id == id) {
@@ -295,7 +386,7 @@ impl Store {
     }
 
     /// Where a folder lives, by id.
-    pub fn locate_folder(&self, id: &str) -> Option<(usize, t::DistinguishedFolderIdName)> {
+    pub fn locate_folder(&self, id: &str) -> Option<(usize, FolderKey)> {
         for (mi, m) in self.mailboxes.iter().enumerate() {
             for (name, f) in &m.folders {
                 if f.id == id {

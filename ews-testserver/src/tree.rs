@@ -169,21 +169,6 @@ pub fn well_known(name: N) -> Option<&'static WellKnown> {
     TREE.iter().find(|w| w.name == name)
 }
 
-/// The direct children of `parent`, in table order.
-pub fn children(parent: N) -> impl Iterator<Item = &'static WellKnown> {
-    TREE.iter().filter(move |w| w.parent == Some(parent))
-}
-
-/// Every folder below `parent`, depth first (what a `Deep` FindFolder returns).
-pub fn descendants(parent: N) -> Vec<&'static WellKnown> {
-    let mut out = Vec::new();
-    for c in children(parent) {
-        out.push(c);
-        out.extend(descendants(c.name));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,7 +185,6 @@ mod tests {
                 assert!(at < i, "{:?} before its parent", w.name);
             }
         }
-        assert_eq!(descendants(N::Root).len(), TREE.len() - 1);
         assert!(well_known(N::Archiveroot).is_none());
     }
 }

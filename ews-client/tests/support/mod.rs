@@ -352,7 +352,8 @@ pub fn stored(
 ) -> Vec<(ews_types::t::ItemId, ews_testserver::store::Item)> {
     server.with_store(|s| {
         let i = s.find_smtp(mailbox).unwrap();
-        s.mailboxes[i].folders[&f]
+        s.mailboxes[i]
+            .folder(f)
             .items
             .iter()
             .map(|x| (x.item_id(), x.item.clone()))

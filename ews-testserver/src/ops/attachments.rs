@@ -8,7 +8,7 @@ use ews_types::{m, t};
 use super::items::{Code, denied, messages, not_found};
 use super::{Ctx, level, may_edit, sees_private};
 use crate::soap::Fault;
-use crate::store::{Item, Level, Store, Stored};
+use crate::store::{FolderKey, Item, Level, Store, Stored};
 
 type Choice = m::ArrayOfResponseMessagesChoice;
 type Attachment = t::NonEmptyArrayOfAttachmentsChoice;
@@ -90,7 +90,7 @@ pub(super) fn assign_ids(store: &mut Store, mbx: usize, s: &mut Stored) {
 }
 
 /// Where the attachment `id` is: (mailbox, folder, item index, attachment index).
-fn locate(store: &Store, id: &str) -> Option<(usize, t::DistinguishedFolderIdName, usize, usize)> {
+fn locate(store: &Store, id: &str) -> Option<(usize, FolderKey, usize, usize)> {
     for (mi, mbx) in store.mailboxes.iter().enumerate() {
         for (name, f) in &mbx.folders {
             for (ii, s) in f.items.iter().enumerate() {
@@ -149,8 +149,7 @@ pub(crate) fn create(
             }
             let id = store.new_id("A", mbx);
             let s = &mut store.mailboxes[mbx]
-                .folders
-                .get_mut(&folder)
+                .folder_mut(folder)
                 .expect("folder")
                 .items[i];
             s.version += 1;
@@ -220,7 +219,7 @@ pub(crate) fn get(
         .map(|id| {
             let result = (|| {
                 let (mbx, folder, i, ai) = locate(store, id).ok_or_else(unknown)?;
-                let s = &store.mailboxes[mbx].folders[&folder].items[i];
+                let s = &store.mailboxes[mbx].folder(folder).items[i];
                 if level(store, ctx, mbx, folder) < Level::Reviewer
                     || (s.private() && !sees_private(store, ctx, mbx))
                 {
@@ -253,8 +252,7 @@ pub(crate) fn delete(
                 return Err(denied());
             }
             let s = &mut store.mailboxes[mbx]
-                .folders
-                .get_mut(&folder)
+                .folder_mut(folder)
                 .expect("folder")
                 .items[i];
             if let Some(slot) = attachments_mut(&mut s.item) {

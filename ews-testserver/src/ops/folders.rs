@@ -5,8 +5,8 @@ use ews_types::{m, t};
 use super::items::{fail, ok};
 use super::{Ctx, folder_owner, level};
 use crate::soap::Fault;
-use crate::store::{Item, Level, Store};
-use crate::tree::{self, Kind};
+use crate::store::{FolderKey, Item, Level, Store};
+use crate::tree::Kind;
 
 type Code = m::ResponseCode;
 type Choice = m::ArrayOfResponseMessagesChoice;
@@ -15,10 +15,10 @@ fn locate(
     store: &Store,
     ctx: &Ctx,
     f: &t::NonEmptyArrayOfBaseFolderIdsChoice,
-) -> Result<(usize, t::DistinguishedFolderIdName), (Code, String)> {
+) -> Result<(usize, FolderKey), (Code, String)> {
     match f {
         t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(d) => {
-            Ok((folder_owner(store, ctx, d)?, d.id))
+            Ok((folder_owner(store, ctx, d)?, d.id.into()))
         }
         t::NonEmptyArrayOfBaseFolderIdsChoice::FolderId(id) => store.locate_folder(&id.id).ok_or((
             Code::ErrorFolderNotFound,
@@ -73,13 +73,12 @@ fn present(
     store: &Store,
     ctx: &Ctx,
     mbx: usize,
-    name: t::DistinguishedFolderIdName,
+    name: FolderKey,
     props: &Props,
 ) -> t::ArrayOfFoldersChoice {
     use t::UnindexedFieldURI as U;
     let mailbox = &store.mailboxes[mbx];
-    let f = &mailbox.folders[&name];
-    let wk = tree::well_known(name).expect("every stored folder is in the tree");
+    let f = &mailbox.folder(name);
     let id_of = |f: &crate::store::Folder| t::FolderId {
         id: f.id.clone(),
         change_key: Some(f.change_key()),
@@ -104,25 +103,22 @@ fn present(
         ($ty:ident) => {
             t::$ty {
                 folder_id: Some(id_of(f)),
-                parent_folder_id: wk
+                parent_folder_id: f
                     .parent
                     .filter(|_| when(U::FolderParentFolderId))
-                    .map(|p| id_of(&mailbox.folders[&p])),
-                folder_class: wk
-                    .class
-                    .filter(|_| when(U::FolderFolderClass))
-                    .map(str::to_owned),
-                display_name: when(U::FolderDisplayName).then(|| wk.display.to_owned()),
+                    .map(|p| id_of(&mailbox.folder(p))),
+                folder_class: f.class.clone().filter(|_| when(U::FolderFolderClass)),
+                display_name: when(U::FolderDisplayName).then(|| f.display_name.clone()),
                 total_count: when(U::FolderTotalCount).then(|| count(f.items.len())),
                 child_folder_count: when(U::FolderChildFolderCount)
-                    .then(|| count(tree::children(name).count())),
+                    .then(|| count(mailbox.children(name).len())),
                 effective_rights: when(U::FolderEffectiveRights).then(|| rights.clone()),
                 ..Default::default()
             }
         };
     }
     let perms = when(U::FolderPermissionSet);
-    match wk.kind {
+    match f.kind {
         Kind::Calendar => t::ArrayOfFoldersChoice::CalendarFolder(t::CalendarFolder {
             permission_set: perms.then(|| {
                 f.calendar_permissions.clone().unwrap_or_else(|| {
@@ -154,12 +150,7 @@ fn permissions(f: &crate::store::Folder) -> t::PermissionSet {
         .unwrap_or_else(|| t::PermissionSet::new(t::ArrayOfPermissions::default()))
 }
 
-fn visible(
-    store: &Store,
-    ctx: &Ctx,
-    mbx: usize,
-    name: t::DistinguishedFolderIdName,
-) -> Result<(), (Code, String)> {
+fn visible(store: &Store, ctx: &Ctx, mbx: usize, name: FolderKey) -> Result<(), (Code, String)> {
     if level(store, ctx, mbx, name) < Level::Reviewer {
         return Err((
             Code::ErrorAccessDenied,
@@ -206,13 +197,14 @@ pub(crate) fn find(
         let result = locate(store, ctx, f).and_then(|(mbx, name)| {
             visible(store, ctx, mbx, name)?;
             // Shallow: the direct children; Deep: every folder below, depth first.
-            let below: Vec<&tree::WellKnown> = match r.traversal {
-                t::FolderQueryTraversal::Deep => tree::descendants(name),
-                _ => tree::children(name).collect(),
+            let mailbox = &store.mailboxes[mbx];
+            let below = match r.traversal {
+                t::FolderQueryTraversal::Deep => mailbox.descendants(name),
+                _ => mailbox.children(name),
             };
             let children: Vec<t::ArrayOfFoldersChoice> = below
                 .into_iter()
-                .map(|w| present(store, ctx, mbx, w.name, &props))
+                .map(|k| present(store, ctx, mbx, k, &props))
                 .collect();
             Ok(children)
         });
@@ -250,7 +242,7 @@ pub(crate) fn update(
                     (mbx, name, id.change_key.clone())
                 }
                 t::FolderChangeChoice::DistinguishedFolderId(d) => {
-                    (folder_owner(store, ctx, d)?, d.id, None)
+                    (folder_owner(store, ctx, d)?, d.id.into(), None)
                 }
             };
             if level(store, ctx, mbx, name) < Level::Owner {
@@ -259,7 +251,7 @@ pub(crate) fn update(
                     "Access is denied. Only the folder owner can change its permissions.".into(),
                 ));
             }
-            let f = store.mailboxes[mbx].folders.get_mut(&name).expect("folder");
+            let f = store.mailboxes[mbx].folder_mut(name).expect("folder");
             if let Some(ck) = ck
                 && ck != f.change_key()
             {
@@ -277,12 +269,12 @@ pub(crate) fn update(
                 };
                 match &s.content {
                     t::SetFolderFieldChoice::Folder(folder)
-                        if name != t::DistinguishedFolderIdName::Calendar =>
+                        if !name.is(t::DistinguishedFolderIdName::Calendar) =>
                     {
                         f.permissions = folder.permission_set.clone()
                     }
                     t::SetFolderFieldChoice::CalendarFolder(folder)
-                        if name == t::DistinguishedFolderIdName::Calendar =>
+                        if name.is(t::DistinguishedFolderIdName::Calendar) =>
                     {
                         f.calendar_permissions = folder.permission_set.clone()
                     }

@@ -8,7 +8,7 @@ use super::{
     Ctx, attachments, folder_owner, level, may_edit, meetings, recurrence, sees_private, zones,
 };
 use crate::soap::Fault;
-use crate::store::{Item, Level, Store, Stored};
+use crate::store::{FolderKey, Item, Level, Store, Stored};
 
 pub(super) type Code = m::ResponseCode;
 type Choice = m::ArrayOfResponseMessagesChoice;
@@ -53,10 +53,10 @@ pub(crate) fn target(
     store: &Store,
     ctx: &Ctx,
     f: &t::TargetFolderIdChoice,
-) -> Result<(usize, t::DistinguishedFolderIdName), (Code, String)> {
+) -> Result<(usize, FolderKey), (Code, String)> {
     match f {
         t::TargetFolderIdChoice::DistinguishedFolderId(d) => {
-            Ok((folder_owner(store, ctx, d)?, d.id))
+            Ok((folder_owner(store, ctx, d)?, d.id.into()))
         }
         t::TargetFolderIdChoice::FolderId(id) => store.locate_folder(&id.id).ok_or((
             Code::ErrorFolderNotFound,
@@ -105,7 +105,7 @@ fn all_recipients(msg: &t::Message) -> Vec<String> {
 pub(super) fn put(
     store: &mut Store,
     mbx: usize,
-    folder: t::DistinguishedFolderIdName,
+    folder: impl Into<FolderKey>,
     creator: &str,
     item: Item,
 ) -> t::ItemId {
@@ -119,8 +119,7 @@ pub(super) fn put(
     attachments::assign_ids(store, mbx, &mut stored);
     let item_id = stored.item_id();
     let f = store.mailboxes[mbx]
-        .folders
-        .get_mut(&folder)
+        .folder_mut(folder)
         .expect("every folder exists");
     f.items.push(stored);
     item_id
@@ -179,7 +178,7 @@ fn create_one(
         t::NonEmptyArrayOfAllItemsChoice::CalendarItem(mut c) => {
             let (owner, fname) = match folder {
                 Some(f) => target(store, ctx, &f.content)?,
-                None => (acting, t::DistinguishedFolderIdName::Calendar),
+                None => (acting, t::DistinguishedFolderIdName::Calendar.into()),
             };
             if level(store, ctx, owner, fname) < Level::Author {
                 return Err(denied());
@@ -231,7 +230,8 @@ fn create_one(
                     match disposition {
                         t::MessageDisposition::SaveOnly => t::DistinguishedFolderIdName::Drafts,
                         _ => t::DistinguishedFolderIdName::Sentitems,
-                    },
+                    }
+                    .into(),
                 ),
             };
             if level(store, ctx, owner, fname) < Level::Author {
@@ -354,7 +354,7 @@ pub(crate) fn get(
             if level(store, ctx, mbx, folder) < Level::Reviewer {
                 return Err(denied());
             }
-            let s = &store.mailboxes[mbx].folders[&folder].items[i];
+            let s = &store.mailboxes[mbx].folder(folder).items[i];
             if s.private() && !sees_private(store, ctx, mbx) {
                 return Err(denied());
             }
@@ -396,7 +396,7 @@ pub(crate) fn find(
     for f in &r.parent_folder_ids.content {
         let located = match f {
             t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(d) => {
-                folder_owner(store, ctx, d).map(|m| (m, d.id))
+                folder_owner(store, ctx, d).map(|m| (m, d.id.into()))
             }
             t::NonEmptyArrayOfBaseFolderIdsChoice::FolderId(id) => {
                 store.locate_folder(&id.id).ok_or((
@@ -411,7 +411,7 @@ pub(crate) fn find(
             }
             let private_ok = sees_private(store, ctx, mbx);
             let mut items = Vec::new();
-            for s in &store.mailboxes[mbx].folders[&folder].items {
+            for s in &store.mailboxes[mbx].folder(folder).items {
                 let wanted = match &r.restriction {
                     Some(restriction) => {
                         super::restrict::matches(&restriction.search_expression, s)?
@@ -533,8 +533,7 @@ pub(crate) fn delete(
             if let Some(start) = occurrence {
                 // one occurrence: the series remembers it as deleted
                 let s = &mut store.mailboxes[mbx]
-                    .folders
-                    .get_mut(&folder)
+                    .folder_mut(folder)
                     .expect("folder")
                     .items[i];
                 if recurrence::find(s, start).is_none() {
@@ -547,8 +546,7 @@ pub(crate) fn delete(
                 return Ok(());
             }
             let s = store.mailboxes[mbx]
-                .folders
-                .get_mut(&folder)
+                .folder_mut(folder)
                 .expect("folder")
                 .items
                 .remove(i);
@@ -557,11 +555,10 @@ pub(crate) fn delete(
                 recurrence::drop_exceptions(store, mbx, folder, c);
             }
             if r.delete_type == t::Disposal::MoveToDeletedItems
-                && folder != t::DistinguishedFolderIdName::Deleteditems
+                && !folder.is(t::DistinguishedFolderIdName::Deleteditems)
             {
                 store.mailboxes[mbx]
-                    .folders
-                    .get_mut(&t::DistinguishedFolderIdName::Deleteditems)
+                    .folder_mut(t::DistinguishedFolderIdName::Deleteditems)
                     .expect("folder")
                     .items
                     .push(s);
@@ -598,7 +595,7 @@ pub(crate) fn send(
                 Code::ErrorMissingEmailAddress,
                 "The account has no mailbox.".into(),
             ))?;
-            let stored = &store.mailboxes[mbx].folders[&folder].items[i];
+            let stored = &store.mailboxes[mbx].folder(folder).items[i];
             if let Some(ck) = &id.change_key
                 && *ck != stored.change_key()
             {
@@ -639,15 +636,14 @@ pub(crate) fn send(
                 }
             }
             store.mailboxes[mbx]
-                .folders
-                .get_mut(&folder)
+                .folder_mut(folder)
                 .expect("folder")
                 .items
                 .remove(i);
             if r.save_item_to_folder {
                 let (to_mbx, to_folder) = match &r.saved_item_folder_id {
                     Some(f) => target(store, ctx, &f.content)?,
-                    None => (mbx, t::DistinguishedFolderIdName::Sentitems),
+                    None => (mbx, t::DistinguishedFolderIdName::Sentitems.into()),
                 };
                 put(
                     store,

@@ -5,7 +5,7 @@ use ews_types::t;
 
 use super::items::{Code, address_of, attendee_addresses, denied, not_found, now, put};
 use super::{Ctx, level};
-use crate::store::{Item, Level, Store};
+use crate::store::{FolderKey, Item, Level, Store};
 
 type Folder = t::DistinguishedFolderIdName;
 
@@ -38,7 +38,7 @@ pub(super) fn request_recipients(store: &Store, mbx: usize) -> Vec<(usize, bool)
 }
 
 /// The calendar items of `mbx` that belong to the meeting with `uid`: (folder, index).
-fn copies_of(store: &Store, mbx: usize, uid: &str) -> Vec<(Folder, usize)> {
+fn copies_of(store: &Store, mbx: usize, uid: &str) -> Vec<(FolderKey, usize)> {
     let mut out = Vec::new();
     for (name, f) in &store.mailboxes[mbx].folders {
         for (i, s) in f.items.iter().enumerate() {
@@ -105,8 +105,7 @@ pub(super) fn invite(
         let copy_id = match existing {
             Some((folder, i)) => {
                 let s = &mut store.mailboxes[mbx]
-                    .folders
-                    .get_mut(&folder)
+                    .folder_mut(folder)
                     .expect("folder")
                     .items[i];
                 if let Item::Calendar(old) = &mut s.item {
@@ -224,8 +223,7 @@ pub(super) fn cancel(
             .map_or_else(Vec::new, |uid| copies_of(store, mbx, uid))
         {
             let s = &mut store.mailboxes[mbx]
-                .folders
-                .get_mut(&folder)
+                .folder_mut(folder)
                 .expect("folder")
                 .items[i];
             if let Item::Calendar(copy) = &mut s.item {
@@ -313,7 +311,7 @@ pub(super) fn respond(
     ))?;
     let (ref_mbx, ref_folder, ref_i) = store.locate(&reference.id).ok_or_else(not_found)?;
     // the attendee's calendar copy: the request's associated item, or the item itself
-    let copy_id = match &store.mailboxes[ref_mbx].folders[&ref_folder].items[ref_i].item {
+    let copy_id = match &store.mailboxes[ref_mbx].folder(ref_folder).items[ref_i].item {
         Item::MeetingRequest(r)
             if r.meeting_request_type == Some(t::MeetingRequestType::PrincipalWantsCopy) =>
         {
@@ -343,8 +341,7 @@ pub(super) fn respond(
     let acting_smtp = store.mailboxes[acting].smtp.clone();
     let attendee_smtp = store.mailboxes[att].smtp.clone();
     let stored = &mut store.mailboxes[att]
-        .folders
-        .get_mut(&folder)
+        .folder_mut(folder)
         .expect("folder")
         .items[i];
     let Item::Calendar(copy) = &mut stored.item else {
@@ -376,11 +373,7 @@ pub(super) fn respond(
     let mut organizer_item = None;
     if let (Some(org), Some(uid)) = (organizer, meeting.uid.as_deref()) {
         for (f, j) in copies_of(store, org, uid) {
-            let s = &mut store.mailboxes[org]
-                .folders
-                .get_mut(&f)
-                .expect("folder")
-                .items[j];
+            let s = &mut store.mailboxes[org].folder_mut(f).expect("folder").items[j];
             if let Item::Calendar(c) = &mut s.item {
                 for list in [
                     &mut c.required_attendees,
@@ -451,7 +444,8 @@ pub(super) fn respond(
     Ok(())
 }
 
-fn move_item(store: &mut Store, mbx: usize, from: Folder, i: usize, to: Folder) {
+fn move_item(store: &mut Store, mbx: usize, from: FolderKey, i: usize, to: Folder) {
+    let to = FolderKey::from(to);
     if from == to {
         return;
     }

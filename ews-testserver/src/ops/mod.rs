@@ -21,7 +21,7 @@ use ews_types::{m, t};
 use crate::State;
 use crate::auth::Account;
 use crate::soap::Fault;
-use crate::store::{Level, Store};
+use crate::store::{FolderKey, Level, Store};
 
 /// Who a request acts as.
 #[derive(Debug, Clone)]
@@ -148,12 +148,8 @@ pub(crate) fn dispatch(
 
 /// The caller's level on `folder` of mailbox `mbx`: owner, delegate level, or folder
 /// permission, whichever is highest.
-pub(crate) fn level(
-    store: &Store,
-    ctx: &Ctx,
-    mbx: usize,
-    folder: t::DistinguishedFolderIdName,
-) -> Level {
+pub(crate) fn level(store: &Store, ctx: &Ctx, mbx: usize, folder: impl Into<FolderKey>) -> Level {
+    let folder = folder.into();
     let Some(me) = ctx.acting else {
         return Level::None;
     };
@@ -164,11 +160,11 @@ pub(crate) fn level(
     let target = &store.mailboxes[mbx];
     let mut best = Level::None;
     if let Some(d) = target.delegates.iter().find(|d| &d.smtp == me)
-        && let Some(l) = d.levels.get(&folder)
+        && let Some(l) = folder.named().and_then(|n| d.levels.get(&n))
     {
         best = best.max(*l);
     }
-    let f = &target.folders[&folder];
+    let f = &target.folder(folder);
     let is_me = |u: &t::UserId| {
         u.primary_smtp_address
             .as_deref()
@@ -217,16 +213,10 @@ fn calendar_level(l: &t::CalendarPermissionLevel) -> Level {
 
 /// Whether the caller may change or delete the item at `(mbx, folder, i)`: Editor, or Author
 /// of that item.
-pub(crate) fn may_edit(
-    store: &Store,
-    ctx: &Ctx,
-    mbx: usize,
-    folder: t::DistinguishedFolderIdName,
-    i: usize,
-) -> bool {
+pub(crate) fn may_edit(store: &Store, ctx: &Ctx, mbx: usize, folder: FolderKey, i: usize) -> bool {
     let lvl = level(store, ctx, mbx, folder);
     let own = ctx.acting.is_some_and(|a| {
-        store.mailboxes[a].smtp == store.mailboxes[mbx].folders[&folder].items[i].creator
+        store.mailboxes[a].smtp == store.mailboxes[mbx].folder(folder).items[i].creator
     });
     lvl >= Level::Editor || (lvl == Level::Author && own)
 }
@@ -248,7 +238,7 @@ pub(crate) fn folder_owner(
     id: &t::DistinguishedFolderId,
 ) -> Result<usize, (m::ResponseCode, String)> {
     let mbx = mailbox_of(store, ctx, id)?;
-    if !store.mailboxes[mbx].folders.contains_key(&id.id) {
+    if !store.mailboxes[mbx].folders.contains_key(&id.id.into()) {
         return Err((
             m::ResponseCode::ErrorFolderNotFound,
             "The specified folder could not be found in the store.".into(),

@@ -73,7 +73,7 @@ fn transfer(
                         "Items can only be moved or copied within one mailbox.".to_owned(),
                     ));
                 }
-                let s = &store.mailboxes[mbx].folders[&folder].items[i];
+                let s = &store.mailboxes[mbx].folder(folder).items[i];
                 let may_take = match how {
                     Transfer::Move => may_edit(store, ctx, mbx, folder, i),
                     Transfer::Copy => {
@@ -110,8 +110,7 @@ fn transfer(
                 super::attachments::assign_ids(store, mbx, &mut moved);
                 let item = present(&moved, true);
                 store.mailboxes[mbx]
-                    .folders
-                    .get_mut(&to_folder)
+                    .folder_mut(to_folder)
                     .expect("folder")
                     .items
                     .push(moved);

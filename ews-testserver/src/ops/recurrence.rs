@@ -18,7 +18,7 @@ use ews_types::tz::Zone;
 
 use super::items::Code;
 use super::zones;
-use crate::store::{Item, Store, Stored};
+use crate::store::{FolderKey, Item, Store, Stored};
 
 /// Candidate dates looked at per expansion at most (a daily series over 2,700 years).
 const MAX_STEPS: usize = 1_000_000;
@@ -360,7 +360,7 @@ pub(super) fn missing(s: &Stored, start: DateTime<Utc>) -> (Code, String) {
 pub(super) fn make_exception(
     store: &mut Store,
     mbx: usize,
-    folder: t::DistinguishedFolderIdName,
+    folder: FolderKey,
     i: usize,
     occ: Stored,
     start: DateTime<Utc>,
@@ -377,8 +377,7 @@ pub(super) fn make_exception(
         item: Item::Calendar(c.clone()),
     };
     let items = &mut store.mailboxes[mbx]
-        .folders
-        .get_mut(&folder)
+        .folder_mut(folder)
         .expect("folder")
         .items;
     let master = &mut items[i];
@@ -403,7 +402,7 @@ pub(super) fn make_exception(
 pub(super) fn drop_exceptions(
     store: &mut Store,
     mbx: usize,
-    folder: t::DistinguishedFolderIdName,
+    folder: FolderKey,
     c: &t::CalendarItem,
 ) {
     let ids: Vec<&str> = c
@@ -412,7 +411,7 @@ pub(super) fn drop_exceptions(
         .flat_map(|m| &m.occurrence)
         .map(|o| o.item_id.id.as_str())
         .collect();
-    if let Some(f) = store.mailboxes[mbx].folders.get_mut(&folder) {
+    if let Some(f) = store.mailboxes[mbx].folder_mut(folder) {
         f.items.retain(|s| !ids.contains(&s.id.as_str()));
     }
 }

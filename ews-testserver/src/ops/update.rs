@@ -33,7 +33,7 @@ pub(crate) fn update(
             }
             if let Some(start) = occurrence {
                 // changing one occurrence makes it an exception of the series
-                let s = &store.mailboxes[mbx].folders[&folder].items[i];
+                let s = &store.mailboxes[mbx].folder(folder).items[i];
                 let mut occ =
                     recurrence::find(s, start).ok_or_else(|| recurrence::missing(s, start))?;
                 for u in &change.updates.content {
@@ -46,8 +46,7 @@ pub(crate) fn update(
                 return Ok(present(&exception, true));
             }
             let s = &mut store.mailboxes[mbx]
-                .folders
-                .get_mut(&folder)
+                .folder_mut(folder)
                 .expect("folder")
                 .items[i];
             if r.conflict_resolution != t::ConflictResolution::AlwaysOverwrite
