@@ -72,7 +72,7 @@ fn main() {
             let elapsed = start.elapsed();
             let ok = results.iter().filter(|r| r.is_ok()).count();
             let stored: usize = server.with_store(|s| {
-                s.mailboxes.iter().map(|m| m.folders[&t::DistinguishedFolderIdName::Calendar].items.len()).sum()
+                s.mailboxes.iter().map(|m| m.folder(t::DistinguishedFolderIdName::Calendar).items.len()).sum()
             });
             assert_eq!(ok, n, "every appointment created");
             assert_eq!(stored, n, "every appointment stored exactly once");

@@ -3,7 +3,7 @@
 use ews_types::{m, t};
 
 use super::items::{fail, ok};
-use super::{Ctx, folder_owner, level};
+use super::{Ctx, folder_edits, folder_owner, level};
 use crate::soap::Fault;
 use crate::store::{FolderKey, Item, Level, Store};
 use crate::tree::Kind;
@@ -251,9 +251,8 @@ pub(crate) fn update(
                     "Access is denied. Only the folder owner can change its permissions.".into(),
                 ));
             }
-            let f = store.mailboxes[mbx].folder_mut(name).expect("folder");
             if let Some(ck) = ck
-                && ck != f.change_key()
+                && ck != store.mailboxes[mbx].folder(name).change_key()
             {
                 return Err((
                     Code::ErrorIrresolvableConflict,
@@ -267,15 +266,18 @@ pub(crate) fn update(
                         "ews-testserver supports SetFolderField only.".into(),
                     ));
                 };
+                if let t::Path::FieldURI(p) = &s.path
+                    && p.field_uri == t::UnindexedFieldURI::FolderDisplayName
+                {
+                    folder_edits::rename(store, mbx, name, display_name(&s.content))?;
+                    continue;
+                }
+                let f = store.mailboxes[mbx].folder_mut(name).expect("folder");
                 match &s.content {
-                    t::SetFolderFieldChoice::Folder(folder)
-                        if !name.is(t::DistinguishedFolderIdName::Calendar) =>
-                    {
+                    t::SetFolderFieldChoice::Folder(folder) if f.kind != Kind::Calendar => {
                         f.permissions = folder.permission_set.clone()
                     }
-                    t::SetFolderFieldChoice::CalendarFolder(folder)
-                        if name.is(t::DistinguishedFolderIdName::Calendar) =>
-                    {
+                    t::SetFolderFieldChoice::CalendarFolder(folder) if f.kind == Kind::Calendar => {
                         f.calendar_permissions = folder.permission_set.clone()
                     }
                     _ => {
@@ -286,6 +288,7 @@ pub(crate) fn update(
                     }
                 }
             }
+            let f = store.mailboxes[mbx].folder_mut(name).expect("folder");
             f.version += 1;
             Ok(t::FolderId {
                 id: f.id.clone(),
@@ -307,4 +310,16 @@ pub(crate) fn update(
     Ok(m::UpdateFolderResponse {
         response_messages: super::items::messages(out),
     })
+}
+
+/// The display name a `SetFolderField` carries.
+fn display_name(c: &t::SetFolderFieldChoice) -> Option<&str> {
+    use t::SetFolderFieldChoice as F;
+    match c {
+        F::Folder(f) => f.display_name.as_deref(),
+        F::CalendarFolder(f) => f.display_name.as_deref(),
+        F::ContactsFolder(f) => f.display_name.as_deref(),
+        F::TasksFolder(f) => f.display_name.as_deref(),
+        F::SearchFolder(f) => f.display_name.as_deref(),
+    }
 }

@@ -2,6 +2,7 @@
 
 mod attachments;
 mod delegates;
+mod folder_edits;
 mod folders;
 mod items;
 mod meetings;
@@ -128,6 +129,9 @@ pub(crate) fn dispatch(
         G::GetFolder(r) => G::GetFolderResponse(folders::get(store, ctx, r)?),
         G::UpdateFolder(r) => G::UpdateFolderResponse(folders::update(store, ctx, r)?),
         G::FindFolder(r) => G::FindFolderResponse(folders::find(store, ctx, r)?),
+        G::CreateFolder(r) => G::CreateFolderResponse(folder_edits::create(store, ctx, r)?),
+        G::DeleteFolder(r) => G::DeleteFolderResponse(folder_edits::delete(store, ctx, r)?),
+        G::EmptyFolder(r) => G::EmptyFolderResponse(folder_edits::empty(store, ctx, r)?),
         G::GetDelegate(r) => G::GetDelegateResponse(delegates::get(store, ctx, r)?),
         G::AddDelegate(r) => G::AddDelegateResponse(delegates::add(store, ctx, r)?),
         G::UpdateDelegate(r) => G::UpdateDelegateResponse(delegates::update(store, ctx, r)?),

@@ -21,6 +21,7 @@ from exchangelib import (
     EWSDateTime,
     EWSTimeZone,
     FileAttachment,
+    Folder,
     Mailbox,
     Message,
     Version,
@@ -195,6 +196,28 @@ def _():
     zones = {z.id: z.name for z in boss.protocol.get_timezones(return_full_timezone_data=False)}
     check(len(zones) > 130 and "W. Europe Standard Time" in zones, len(zones))
     return zones["W. Europe Standard Time"]
+
+
+@scenario("folders: create, fill, rename, empty, delete")
+def _():
+    f = Folder(parent=boss.inbox, name="Projects")
+    f.save()
+    Message(account=boss, folder=f, subject="In projects").save()
+    boss.root.refresh()
+    check([c.name for c in boss.inbox.children] == ["Projects"], [c.name for c in boss.inbox.children])
+    check(f.all().count() == 1, f.all().count())
+    f.name = "Archive 2026"
+    f.save(update_fields=["name"])
+    boss.root.refresh()
+    renamed = [c.name for c in boss.inbox.children]
+    check(renamed == ["Archive 2026"], renamed)
+    f.empty()
+    check(f.all().count() == 0, f.all().count())
+    f.delete()
+    boss.root.refresh()
+    left = [c.name for c in boss.inbox.children]
+    check(left == [], left)
+    return renamed
 
 
 @scenario("send and receive")
