@@ -218,3 +218,105 @@ async fn extended_properties_are_stored_returned_on_request_found_and_changed() 
     assert_eq!(find(&mb, Some(exists), None).await, ["Room B"]);
     check_responses(&server);
 }
+
+/// Subjects a FindItem of the calendar returns, sorted by subject, through `view`, with the
+/// paging numbers of its answer.
+async fn page(
+    mb: &Mailbox,
+    view: m::FindItemChoice,
+    expr: Option<t::SearchExpression>,
+) -> Result<(Vec<String>, t::FindItemParent), ews_client::Error> {
+    let mut request = m::FindItem::new(
+        t::ItemQueryTraversal::Shallow,
+        t::ItemResponseShape::new(t::DefaultShapeNames::Default),
+        mb.folder_ids(t::DistinguishedFolderIdName::Calendar),
+    )
+    .with_content(view)
+    .with_sort_order(t::NonEmptyArrayOfFieldOrders::new(NonEmpty::new(
+        t::FieldOrder::new(
+            t::SortDirection::Ascending,
+            field(t::UnindexedFieldURI::ItemSubject),
+        ),
+    )));
+    request.restriction = expr.map(t::Restriction::new);
+    let r = mb.send(&request).await?;
+    let m::ArrayOfResponseMessagesChoice::FindItemResponseMessage(found) =
+        r.response_messages.content.into_vec().remove(0)
+    else {
+        panic!("a FindItemResponseMessage");
+    };
+    let root = found.root_folder.unwrap();
+    let t::FindItemParentChoice::Items(items) = &root.content else {
+        panic!("items")
+    };
+    let subjects = items
+        .content
+        .iter()
+        .filter_map(|i| i.as_item().subject().clone())
+        .collect();
+    Ok((subjects, root))
+}
+
+#[tokio::test]
+async fn paging_views_excludes_and_property_comparisons() {
+    let server = serve(ORG).await;
+    let mb = login(&server, "boss@contoso.com", "boss-pw").my_mailbox();
+    for (i, subject) in ["A", "B", "C", "D"].iter().enumerate() {
+        let mut item = booking(subject, "x", t::ImportanceChoices::Normal, subject)
+            .with_reminder_minutes_before_start((15 + i).to_string());
+        if *subject == "D" {
+            item.end = item.start; // no duration
+        }
+        mb.create_appointment(item).await.unwrap();
+    }
+    let all = || {
+        m::FindItemChoice::IndexedPageItemView(t::IndexedPageView::new(
+            0,
+            t::IndexBasePoint::Beginning,
+        ))
+    };
+    // the last two, counted from the end
+    let end = t::IndexedPageView::new(0, t::IndexBasePoint::End).with_max_entries_returned(2);
+    let (subjects, root) = page(&mb, m::FindItemChoice::IndexedPageItemView(end), None)
+        .await
+        .unwrap();
+    assert_eq!(subjects, ["C", "D"]);
+    assert_eq!(root.includes_last_item_in_range, Some(false));
+    // from half way through, with the next numerator over the item count
+    let half = t::FractionalPageView::new(1, 2).with_max_entries_returned(10);
+    let (subjects, root) = page(&mb, m::FindItemChoice::FractionalPageItemView(half), None)
+        .await
+        .unwrap();
+    assert_eq!(subjects, ["C", "D"]);
+    assert_eq!(
+        (root.numerator_offset, root.absolute_denominator),
+        (Some(4), Some(4))
+    );
+    // Excludes: reminders of 15 and 17 minutes have bit 1 set; 16 and 18 do not
+    let reminder = field(t::UnindexedFieldURI::ItemReminderMinutesBeforeStart);
+    let even =
+        t::SearchExpression::Excludes(t::Excludes::new(reminder, t::ExcludesValue::new("0x1")));
+    assert_eq!(page(&mb, all(), Some(even)).await.unwrap().0, ["B", "D"]);
+    // two properties of one item compared: starts equal to their end
+    let instant = t::SearchExpression::IsEqualTo(t::IsEqualTo::new(
+        field(t::UnindexedFieldURI::CalendarStart),
+        t::FieldURIOrConstant::new(t::FieldURIOrConstantChoice::FieldURI(
+            t::PathToUnindexedField::new(t::UnindexedFieldURI::CalendarEnd),
+        )),
+    ));
+    assert_eq!(page(&mb, all(), Some(instant)).await.unwrap().0, ["D"]);
+    // what the server does not model is refused by name, not ignored
+    let e = page(
+        &mb,
+        m::FindItemChoice::ContactsView(t::ContactsView::default()),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.response_code(),
+        Some(&m::ResponseCode::ErrorInvalidOperation)
+    );
+    assert!(e.to_string().contains("ContactsView"), "{e}");
+    check_responses(&server);
+}

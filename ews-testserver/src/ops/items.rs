@@ -409,6 +409,7 @@ pub(crate) fn find(
             if level(store, ctx, mbx, folder) < Level::Reviewer {
                 return Err(denied());
             }
+            unmodelled(&r)?;
             let private_ok = sees_private(store, ctx, mbx);
             let mut items = Vec::new();
             for s in &store.mailboxes[mbx].folder(folder).items {
@@ -441,6 +442,24 @@ pub(crate) fn find(
     })
 }
 
+/// The parts of a FindItem the server does not model, refused by name rather than ignored.
+fn unmodelled(r: &m::FindItem) -> Result<(), (Code, String)> {
+    let what = match (&r.content, &r.content2, &r.query_string) {
+        (_, Some(m::FindItemChoice2::GroupBy(_)), _) => "GroupBy",
+        (_, Some(m::FindItemChoice2::DistinguishedGroupBy(_)), _) => "DistinguishedGroupBy",
+        (_, _, Some(_)) => "QueryString (AQS)",
+        (Some(m::FindItemChoice::SeekToConditionPageItemView(_)), _, _) => {
+            "SeekToConditionPageItemView"
+        }
+        (Some(m::FindItemChoice::ContactsView(_)), _, _) => "ContactsView",
+        _ => return Ok(()),
+    };
+    Err((
+        Code::ErrorInvalidOperation,
+        format!("ews-testserver does not implement {what} in FindItem."),
+    ))
+}
+
 /// Applies the view to items already in order (a calendar view orders by start).
 fn view(
     items: Vec<&Stored>,
@@ -460,6 +479,7 @@ fn view(
         }
         _ => Vec::new(),
     };
+    let mut fraction = None;
     let (selected, offset, last, total) = match v {
         Some(m::FindItemChoice::CalendarView(cv)) => {
             let mut items: Vec<&Stored> = expanded.iter().collect();
@@ -478,25 +498,35 @@ fn view(
         Some(m::FindItemChoice::IndexedPageItemView(p)) => {
             let total = items.len();
             let offset = (p.offset.max(0) as usize).min(total);
-            let page: Vec<&Stored> = if p.base_point == t::IndexBasePoint::End {
-                items
-                    .into_iter()
-                    .rev()
-                    .skip(offset)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect()
+            let max = p.max_entries_returned.map_or(total, |m| m.max(0) as usize);
+            // from the start: items offset.. ; from the end: the `max` items before the last
+            // `offset` ones
+            let (from, to) = if p.base_point == t::IndexBasePoint::End {
+                let to = total - offset;
+                (to.saturating_sub(max), to)
             } else {
-                items.into_iter().skip(offset).collect()
+                (offset, (offset + max).min(total))
             };
-            let max = p
-                .max_entries_returned
-                .map_or(page.len(), |m| m.max(0) as usize);
-            let last = page.len() <= max;
-            let page: Vec<&Stored> = page.into_iter().take(max).collect();
-            let next = offset + page.len();
-            (page, Some(next as i32), last, total)
+            let page: Vec<&Stored> = items[from..to].to_vec();
+            let last = if p.base_point == t::IndexBasePoint::End {
+                from == 0
+            } else {
+                to == total
+            };
+            (page, Some((offset + (to - from)) as i32), last, total)
+        }
+        Some(m::FindItemChoice::FractionalPageItemView(p)) => {
+            // the page starts at numerator/denominator of the way through the items
+            let total = items.len();
+            let from = if p.denominator > 0 {
+                (total * p.numerator.clamp(0, p.denominator) as usize) / p.denominator as usize
+            } else {
+                0
+            };
+            let max = p.max_entries_returned.map_or(total, |m| m.max(0) as usize);
+            let to = (from + max).min(total);
+            fraction = Some(((to as i32), (total as i32)));
+            (items[from..to].to_vec(), None, to == total, total)
         }
         _ => {
             let total = items.len();
@@ -505,6 +535,8 @@ fn view(
     };
     t::FindItemParent {
         indexed_paging_offset: offset,
+        numerator_offset: fraction.map(|f| f.0),
+        absolute_denominator: fraction.map(|f| f.1),
         includes_last_item_in_range: Some(last),
         total_items_in_view: Some(total as i32),
         ..t::FindItemParent::new(t::FindItemParentChoice::Items(t::ArrayOfRealItems {

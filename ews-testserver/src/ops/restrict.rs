@@ -23,8 +23,22 @@ fn compare(
     other: &t::FieldURIOrConstant,
     ok: impl Fn(std::cmp::Ordering) -> bool,
 ) -> Result<bool, Failure> {
-    let t::FieldURIOrConstantChoice::Constant(c) = &other.content else {
-        return Err(unsupported("comparisons between two properties"));
+    use t::FieldURIOrConstantChoice as O;
+    let other_path = match &other.content {
+        O::Constant(_) => None,
+        O::FieldURI(f) => Some(t::Path::FieldURI(f.clone())),
+        O::IndexedFieldURI(i) => Some(t::Path::IndexedFieldURI(i.clone())),
+        O::ExtendedFieldURI(e) => Some(t::Path::ExtendedFieldURI(e.clone())),
+    };
+    if let Some(other_path) = other_path {
+        // two properties of the same item
+        let theirs = props::values(s, &other_path);
+        return Ok(props::values(s, path)
+            .iter()
+            .any(|a| theirs.iter().any(|b| a.compare(b).is_some_and(&ok))));
+    }
+    let O::Constant(c) = &other.content else {
+        unreachable!("the other cases returned above")
     };
     let mut hit = false;
     for v in props::values(s, path) {
@@ -104,6 +118,18 @@ pub(crate) fn matches(e: &t::SearchExpression, s: &Stored) -> Result<bool, Failu
             }
             false
         }
+        E::Excludes(x) => {
+            // the bits of the mask all clear in the property's integer value
+            let mask = parse_mask(&x.bitmask.value).ok_or_else(|| {
+                (
+                    Code::ErrorInvalidValueForProperty,
+                    format!("{:?} is not a bitmask", x.bitmask.value),
+                )
+            })?;
+            props::values(s, &x.path)
+                .iter()
+                .any(|v| matches!(v, Value::Number(n) if (*n as i64) & mask == 0))
+        }
         _ => return Err(unsupported("this kind of search expression")),
     })
 }
@@ -147,4 +173,13 @@ pub(super) fn sort(
     let sorted: Vec<&Stored> = index.into_iter().map(|i| items[i]).collect();
     items.copy_from_slice(&sorted);
     Ok(())
+}
+
+/// An `Excludes` bitmask: decimal or `0x` hexadecimal.
+fn parse_mask(text: &str) -> Option<i64> {
+    let t = text.trim();
+    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => i64::from_str_radix(hex, 16).ok(),
+        None => t.parse().ok(),
+    }
 }
