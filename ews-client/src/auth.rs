@@ -97,7 +97,58 @@ pub(crate) enum CredentialKind {
         password: SecretString,
     },
     Bearer(Arc<dyn TokenProvider>),
-    Ntlm(crate::ntlm::NtlmCredentials),
+    Connection(Arc<dyn ConnectionAuth>),
+}
+
+/// A way to sign in that authenticates a connection, not a request (NTLM, Negotiate and
+/// Kerberos): a handshake of one or more round trips on each new connection, after which the
+/// connection carries only this identity's requests.
+///
+/// The client runs such a scheme through one transport room: it keeps one HTTP/1.1 connection
+/// per concurrent request slot, runs [`ConnectionAuth::handshake`] on each new one, sends each
+/// [`Token`] as `Authorization: <scheme> <base64>` and hands the server's
+/// `WWW-Authenticate: <scheme> <base64>` back to [`Handshake::next`], and starts again when the
+/// server answers 401 on an authenticated connection. A new scheme implements these two traits
+/// and is given to [`Credentials::connection`]; nothing else changes.
+pub trait ConnectionAuth: Send + Sync + fmt::Debug {
+    /// The scheme as `Authorization` and `WWW-Authenticate` name it (`NTLM`, `Negotiate`).
+    fn scheme(&self) -> &'static str;
+    /// A name for the identity without secrets (throttling, logs).
+    fn identity(&self) -> String;
+    /// A handshake for one new connection.
+    fn handshake(&self) -> Result<Box<dyn Handshake>, Error>;
+}
+
+/// One connection's handshake.
+pub trait Handshake: Send {
+    /// The next token for the server, given the server's last one (`None` to start).
+    fn next(&mut self, server: Option<&[u8]>) -> Result<Token, Error>;
+    /// Checks the server's token on the answer that completed the handshake (mutual
+    /// authentication, as Kerberos has it); `None` when the server sent none. Accepts by
+    /// default.
+    fn verify(&mut self, server: Option<&[u8]>) -> Result<(), Error> {
+        let _ = server;
+        Ok(())
+    }
+}
+
+/// A handshake token for the server.
+#[derive(Clone)]
+pub struct Token {
+    /// The token (sent base64-encoded).
+    pub bytes: Vec<u8>,
+    /// Whether it completes the client's side: then it goes with the request itself; before
+    /// that, with an empty body.
+    pub last: bool,
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("bytes", &format_args!("[{} bytes]", self.bytes.len()))
+            .field("last", &self.last)
+            .finish()
+    }
 }
 
 impl Credentials {
@@ -117,25 +168,6 @@ impl Credentials {
         }
     }
 
-    /// NTLM, for on-premises Exchange (IIS Windows authentication). `user` may be
-    /// `DOMAIN\\user` or a UPN (`user@contoso.com`). The client then speaks HTTP/1.1 and keeps
-    /// one authenticated connection per concurrent request slot, never shared with other
-    /// credentials.
-    pub fn ntlm(user: impl Into<String>, password: impl Into<String>) -> Self {
-        let user = user.into();
-        let (domain, user) = match user.split_once('\\') {
-            Some((d, u)) => (d.to_owned(), u.to_owned()),
-            None => (String::new(), user),
-        };
-        Credentials {
-            kind: CredentialKind::Ntlm(crate::ntlm::NtlmCredentials {
-                user,
-                password: SecretString::from(password.into()),
-                domain,
-            }),
-        }
-    }
-
     /// A bearer token that never changes (tests, or a token managed elsewhere), of unknown
     /// kind.
     pub fn bearer(token: impl Into<String>) -> Self {
@@ -145,6 +177,13 @@ impl Credentials {
     /// A bearer token that never changes, of a known kind (see [`TokenKind`]).
     pub fn bearer_of_kind(token: impl Into<String>, kind: TokenKind) -> Self {
         Self::token_provider(StaticToken(AccessToken::new(token, None), kind))
+    }
+
+    /// A connection-bound scheme ([`ConnectionAuth`]); [`Credentials::ntlm`] is one.
+    pub fn connection(auth: impl ConnectionAuth + 'static) -> Self {
+        Credentials {
+            kind: CredentialKind::Connection(Arc::new(auth)),
+        }
     }
 
     /// Bearer tokens from a provider, cached and refreshed by it.
@@ -160,7 +199,7 @@ impl Credentials {
             CredentialKind::None => "anonymous".into(),
             CredentialKind::Basic { user, .. } => format!("basic:{user}"),
             CredentialKind::Bearer(_) => "bearer".into(),
-            CredentialKind::Ntlm(c) => format!("ntlm:{}\\{}", c.domain, c.user),
+            CredentialKind::Connection(a) => a.identity(),
         }
     }
 
@@ -180,7 +219,7 @@ impl Credentials {
     /// The `Authorization` header value, marked sensitive.
     pub(crate) async fn header(&self, refresh: bool) -> Result<Option<HeaderValue>, Error> {
         let value = match &self.kind {
-            CredentialKind::None | CredentialKind::Ntlm(_) => return Ok(None),
+            CredentialKind::None | CredentialKind::Connection(_) => return Ok(None),
             CredentialKind::Basic { user, password } => {
                 let raw = format!("{user}:{}", password.expose_secret());
                 format!(
@@ -214,12 +253,9 @@ impl fmt::Debug for Credentials {
                 .field("password", &"[REDACTED]")
                 .finish(),
             CredentialKind::Bearer(p) => f.debug_tuple("Credentials::Bearer").field(p).finish(),
-            CredentialKind::Ntlm(c) => f
-                .debug_struct("Credentials::Ntlm")
-                .field("domain", &c.domain)
-                .field("user", &c.user)
-                .field("password", &"[REDACTED]")
-                .finish(),
+            CredentialKind::Connection(a) => {
+                f.debug_tuple("Credentials::Connection").field(a).finish()
+            }
         }
     }
 }

@@ -232,23 +232,26 @@ impl ClientBuilder {
                 "the endpoint must be an http or https URL",
             ));
         }
-        let ntlm = match &self.credentials.kind {
-            crate::auth::CredentialKind::Ntlm(c) => Some(c.clone()),
+        let connection = match &self.credentials.kind {
+            crate::auth::CredentialKind::Connection(a) => Some(a.clone()),
             _ => None,
         };
         let transport: Arc<dyn Transport> = match (self.transport, self.reqwest) {
             (Some(t), _) => t,
-            (None, Some(_)) if ntlm.is_some() => {
+            (None, Some(_)) if connection.is_some() => {
                 return Err(Error::new(
                     ErrorKind::Config,
-                    "NTLM needs connections of its own; do not pass a reqwest client with it",
+                    "a connection-bound scheme (NTLM, Negotiate) needs connections of its own; \
+                     do not pass a reqwest client with it",
                 ));
             }
-            (None, None) if ntlm.is_some() => Arc::new(crate::ntlm::NtlmTransport::new(
-                ntlm.expect("checked"),
-                &self.http,
-                self.concurrency,
-            )?),
+            (None, None) if connection.is_some() => {
+                Arc::new(crate::session::SessionTransport::new(
+                    connection.expect("checked"),
+                    &self.http,
+                    self.concurrency,
+                )?)
+            }
             (None, Some(c)) => Arc::new(ReqwestTransport::with_client(c, self.http.max_body)),
             (None, None) => Arc::new(ReqwestTransport::new(&self.http)?),
         };

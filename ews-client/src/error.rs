@@ -115,6 +115,13 @@ impl Error {
         }
     }
 
+    /// An authentication failure ([`ErrorKind::Auth`]), for implementations of
+    /// [`ConnectionAuth`](crate::ConnectionAuth) and [`TokenProvider`](crate::TokenProvider).
+    /// The message must not contain secrets.
+    pub fn authentication(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Auth, message)
+    }
+
     /// Marks an error of a call made by delegate access, so that [`Error::delegation_problem`]
     /// reads its code as a missing delegate right.
     pub(crate) fn delegated(mut self) -> Self {

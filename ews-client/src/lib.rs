@@ -42,13 +42,17 @@ mod permissions;
 mod redact;
 mod results;
 mod retry;
+mod session;
 mod soap;
 mod throttle;
 mod transport;
 
 pub use affinity::AffinityGroup;
 pub use answers::MeetingAnswer;
-pub use auth::{AccessToken, ClientCredentials, Credentials, TokenKind, TokenProvider};
+pub use auth::{
+    AccessToken, ClientCredentials, ConnectionAuth, Credentials, Handshake, Token, TokenKind,
+    TokenProvider,
+};
 pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY};
 pub use client::{Client, Response};
 pub use delegate::{MailboxClient, item_id};

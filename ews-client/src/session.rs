@@ -1,0 +1,187 @@
+//! The transport of connection-bound schemes ([`ConnectionAuth`]: NTLM today, Negotiate next).
+//!
+//! Such a scheme authenticates a TCP connection, not a request, so it cannot share a
+//! connection pool: this transport keeps one session per concurrent request slot, each a
+//! reqwest client of its own that keeps a single HTTP/1.1 connection alive. A session runs the
+//! scheme's handshake on its connection the first time, and again whenever the server answers
+//! 401 (the connection was closed and a new one opened). Sessions are never shared between
+//! credentials: a client with other credentials has its own transport.
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http::HeaderValue;
+use tokio::sync::Semaphore;
+
+use crate::auth::{ConnectionAuth, Handshake};
+use crate::error::ErrorKind;
+use crate::transport::{
+    BoxFuture, HttpRequest, HttpResponse, HttpSettings, ReqwestTransport, Transport, TransportError,
+};
+
+/// A fixed set of sessions, one request at a time each.
+pub(crate) struct SessionTransport {
+    auth: Arc<dyn ConnectionAuth>,
+    sessions: Vec<Session>,
+    free: Mutex<Vec<usize>>,
+    slots: Semaphore,
+}
+
+struct Session {
+    http: ReqwestTransport,
+    authenticated: std::sync::atomic::AtomicBool,
+}
+
+impl std::fmt::Debug for SessionTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionTransport")
+            .field("auth", &self.auth)
+            .field("sessions", &self.sessions.len())
+            .finish()
+    }
+}
+
+impl SessionTransport {
+    pub(crate) fn new(
+        auth: Arc<dyn ConnectionAuth>,
+        settings: &HttpSettings,
+        sessions: usize,
+    ) -> Result<Self, crate::Error> {
+        let mut s = settings.clone();
+        s.http1_only = true;
+        s.max_idle = Some(1);
+        let sessions = (0..sessions.max(1))
+            .map(|_| {
+                Ok(Session {
+                    http: ReqwestTransport::new(&s)?,
+                    authenticated: Default::default(),
+                })
+            })
+            .collect::<Result<Vec<_>, crate::Error>>()?;
+        Ok(SessionTransport {
+            auth,
+            free: Mutex::new((0..sessions.len()).rev().collect()),
+            slots: Semaphore::new(sessions.len()),
+            sessions,
+        })
+    }
+
+    async fn run(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let _slot = self.slots.acquire().await.expect("never closed");
+        let index = self
+            .free
+            .lock()
+            .expect("lock")
+            .pop()
+            .expect("a free session");
+        struct ReturnSession<'a>(&'a Mutex<Vec<usize>>, usize);
+        impl Drop for ReturnSession<'_> {
+            fn drop(&mut self) {
+                self.0.lock().expect("lock").push(self.1);
+            }
+        }
+        let _return = ReturnSession(&self.free, index);
+        let session = &self.sessions[index];
+        use std::sync::atomic::Ordering::{Acquire, Release};
+        if session.authenticated.load(Acquire) {
+            let resp = session.http.run(req.clone()).await?;
+            if !(resp.status == 401 && self.offered(&resp)) {
+                return Ok(resp);
+            }
+            // The server dropped the authenticated connection; authenticate the new one.
+            session.authenticated.store(false, Release);
+        }
+        let resp = self.handshake(session, req).await?;
+        if resp.status != 401 {
+            session.authenticated.store(true, Release);
+        }
+        Ok(resp)
+    }
+
+    /// The scheme's round trips on one connection; returns the answer to the authenticated
+    /// request (or the server's 401 when it offers the scheme no more).
+    async fn handshake(
+        &self,
+        session: &Session,
+        req: HttpRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let scheme = self.auth.scheme();
+        let auth_error =
+            |e: crate::Error| TransportError::new(ErrorKind::Auth, false, e.to_string());
+        let mut hs: Box<dyn Handshake> = self.auth.handshake().map_err(auth_error)?;
+        let mut server: Option<Vec<u8>> = None;
+        loop {
+            let token = hs.next(server.as_deref()).map_err(auth_error)?;
+            let mut leg = req.clone();
+            if !token.last {
+                leg.body = Bytes::new();
+            }
+            leg.headers
+                .insert(http::header::AUTHORIZATION, value(scheme, &token.bytes));
+            let answer = session.http.run(leg).await?;
+            if token.last {
+                if answer.status != 401 {
+                    hs.verify(self.token(&answer).as_deref())
+                        .map_err(|e| TransportError::new(ErrorKind::Auth, true, e.to_string()))?;
+                }
+                return Ok(answer);
+            }
+            if answer.status != 401 {
+                return Err(TransportError::new(
+                    ErrorKind::Auth,
+                    false,
+                    format!(
+                        "the server answered {scheme} negotiation with HTTP {}",
+                        answer.status
+                    ),
+                ));
+            }
+            match self.token(&answer) {
+                Some(t) => server = Some(t),
+                None => return Ok(answer), // the scheme not offered: the 401 goes to the caller
+            }
+        }
+    }
+
+    /// The `WWW-Authenticate` values of this scheme.
+    fn offers<'r>(&self, resp: &'r HttpResponse) -> impl Iterator<Item = &'r str> + use<'r, '_> {
+        let scheme = self.auth.scheme();
+        resp.headers
+            .get_all(http::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter(move |v| {
+                let v = v.trim_start();
+                v.get(..scheme.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+                    && v[scheme.len()..].chars().next().is_none_or(|c| c == ' ')
+            })
+    }
+
+    fn offered(&self, resp: &HttpResponse) -> bool {
+        self.offers(resp).next().is_some()
+    }
+
+    /// The server's token in a `WWW-Authenticate: <scheme> <base64>`.
+    fn token(&self, resp: &HttpResponse) -> Option<Vec<u8>> {
+        self.offers(resp)
+            .filter_map(|v| v.trim().split_once(' ').map(|(_, b)| b.trim().to_owned()))
+            .find_map(|b| STANDARD.decode(b).ok())
+    }
+}
+
+/// `<scheme> <base64>`, marked sensitive.
+fn value(scheme: &str, token: &[u8]) -> HeaderValue {
+    let mut v = HeaderValue::from_str(&format!("{scheme} {}", STANDARD.encode(token)))
+        .expect("a scheme name and base64 make a valid header value");
+    v.set_sensitive(true);
+    v
+}
+
+impl Transport for SessionTransport {
+    fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(self.run(req))
+    }
+}
