@@ -273,10 +273,7 @@ impl ClientBuilder {
                 rng: std::sync::Mutex::new(rng),
                 server_version: std::sync::Mutex::new(None),
             }),
-            scope: Scope {
-                identity,
-                ..Scope::default()
-            },
+            scope: Scope::signed_in(identity),
         })
     }
 }

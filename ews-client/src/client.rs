@@ -60,21 +60,33 @@ pub(crate) struct Shared {
     pub server_version: Mutex<Option<t::ServerVersionInfo>>,
 }
 
-/// What a scoped client adds to each request: an identity for throttling, and headers.
+/// What a scoped client adds to each request: an identity for throttling, and headers. Its
+/// fields are this room's alone; the access modes change them through the `Client` methods
+/// below (`delegating_to`, `impersonating`, `in_affinity_group`, `in_time_zone`).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Scope {
     /// Throttling identity: the credential, plus the impersonated mailbox if any.
-    pub identity: String,
+    identity: String,
     /// `X-AnchorMailbox`.
-    pub anchor: Option<HeaderValue>,
+    anchor: Option<HeaderValue>,
     /// The `ExchangeImpersonation` header.
-    pub impersonation: Option<t::ExchangeImpersonation>,
+    impersonation: Option<t::ExchangeImpersonation>,
     /// The target mailbox, for traces.
-    pub mailbox: Option<String>,
+    mailbox: Option<String>,
     /// The subscription group whose server-affinity cookie the requests carry.
-    pub affinity: Option<crate::affinity::AffinityGroup>,
+    affinity: Option<crate::affinity::AffinityGroup>,
     /// A `TimeZoneContext` replacing the client's own.
-    pub time_zone: Option<t::TimeZoneContext>,
+    time_zone: Option<t::TimeZoneContext>,
+}
+
+impl Scope {
+    /// The scope of a new client signed in as `identity`.
+    pub(crate) fn signed_in(identity: String) -> Scope {
+        Scope {
+            identity,
+            ..Scope::default()
+        }
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -154,6 +166,42 @@ impl Client {
     /// [`ClientBuilder::server_version`]: crate::ClientBuilder::server_version
     pub fn requested_version(&self) -> t::ExchangeVersion {
         self.shared.headers.version
+    }
+
+    /// This client acting on `principal`'s mailbox by delegate access: requests anchored on it
+    /// (`anchor` is its `X-AnchorMailbox` value).
+    pub(crate) fn delegating_to(&self, principal: &str, anchor: HeaderValue) -> Client {
+        let mut c = self.clone();
+        c.scope.anchor = Some(anchor);
+        c.scope.mailbox = Some(principal.to_owned());
+        c
+    }
+
+    /// This client impersonating: the `ExchangeImpersonation` header, anchored on
+    /// `anchor_smtp`, throttled as its own identity.
+    pub(crate) fn impersonating(
+        &self,
+        header: t::ExchangeImpersonation,
+        anchor_smtp: &str,
+        anchor: HeaderValue,
+    ) -> Client {
+        let mut c = self.clone();
+        c.scope.impersonation = Some(header);
+        c.scope.anchor = Some(anchor);
+        c.scope.identity = format!(
+            "{}|as:{}",
+            self.scope.identity,
+            anchor_smtp.to_ascii_lowercase()
+        );
+        c.scope.mailbox = Some(anchor_smtp.to_owned());
+        c
+    }
+
+    /// This client with its requests in `group` (affinity headers and cookie).
+    pub(crate) fn in_affinity_group(&self, group: &crate::affinity::AffinityGroup) -> Client {
+        let mut c = self.clone();
+        c.scope.affinity = Some(group.clone());
+        c
     }
 
     /// This client with another `TimeZoneContext` for its requests (the builder's

@@ -25,11 +25,8 @@ impl Client {
     pub fn mailbox(&self, principal: &str) -> Result<MailboxClient, Error> {
         check_address(principal)?;
         let anchor = anchor_value(principal)?;
-        let mut client = self.clone();
-        client.scope.anchor = Some(anchor);
-        client.scope.mailbox = Some(principal.to_owned());
         Ok(MailboxClient {
-            client,
+            client: self.delegating_to(principal, anchor),
             principal: principal.to_owned(),
         })
     }

@@ -188,15 +188,7 @@ impl Client {
     ) -> Result<Impersonated, Error> {
         id.validate()?;
         let anchor = anchor_value(anchor_smtp)?;
-        let mut client = self.clone();
-        client.scope.impersonation = Some(id.to_header());
-        client.scope.anchor = Some(anchor);
-        client.scope.identity = format!(
-            "{}|as:{}",
-            self.scope.identity,
-            anchor_smtp.to_ascii_lowercase()
-        );
-        client.scope.mailbox = Some(anchor_smtp.to_owned());
+        let client = self.impersonating(id.to_header(), anchor_smtp, anchor);
         Ok(Impersonated {
             client,
             id,
@@ -208,9 +200,10 @@ impl Client {
 impl Impersonated {
     /// This impersonated client, with its requests in `group` (affinity headers and cookie).
     pub fn with_affinity(&self, group: &AffinityGroup) -> Impersonated {
-        let mut c = self.clone();
-        c.client.scope.affinity = Some(group.clone());
-        c
+        Impersonated {
+            client: self.client.in_affinity_group(group),
+            ..self.clone()
+        }
     }
 
     pub(crate) fn client(&self) -> &Client {
