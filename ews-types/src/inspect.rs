@@ -2,6 +2,7 @@
 //! optionally, check that writing it back gives the same XML.
 
 use crate::Element;
+use crate::runtime::AnyAttribute;
 use crate::runtime::{
     AnyElement, DateTime, ElementSet, FromXml, Part, XmlReader, XmlValue, read_envelope,
     write_envelope,
@@ -44,7 +45,14 @@ pub fn inspect(xml: &str, roundtrip: bool) -> Result<Inspected, String> {
     let mut differences = Vec::new();
     if roundtrip {
         let written = write_envelope(&env).map_err(|e| format!("writing back: {e}"))?;
-        let a = tree(xml).map_err(|e| format!("original: {e}"))?;
+        let mut a = tree(xml).map_err(|e| format!("original: {e}"))?;
+        // an empty SOAP Header says nothing: the writer leaves it out
+        a.children.retain(|n| {
+            !matches!(n, crate::runtime::AnyNode::Element(h)
+                if h.ns == crate::runtime::XmlNs::Soap
+                    && h.local == "Header"
+                    && h.elements().next().is_none())
+        });
         let b = tree(&written).map_err(|e| format!("written back: {e}"))?;
         compare(&a, &b, &mut String::new(), &mut differences);
     }
@@ -102,18 +110,23 @@ fn compare(a: &AnyElement, b: &AnyElement, path: &mut String, out: &mut Vec<Stri
         path.truncate(len);
         return;
     }
-    for (ns, local, value) in &a.attributes {
-        match b.attributes.iter().find(|x| x.0 == *ns && x.1 == *local) {
+    let same_name = |x: &AnyAttribute, y: &AnyAttribute| {
+        x.ns == y.ns && x.ns_uri == y.ns_uri && x.local == y.local
+    };
+    for x in &a.attributes {
+        let local = &x.local;
+        match b.attributes.iter().find(|y| same_name(x, y)) {
             None => out.push(format!("{path}/@{local}: missing after round trip")),
-            Some(x) if !same_value(value, &x.2) => {
-                out.push(format!("{path}/@{local}: {value:?} became {:?}", x.2))
-            }
+            Some(y) if !same_value(&x.value, &y.value) => out.push(format!(
+                "{path}/@{local}: {:?} became {:?}",
+                x.value, y.value
+            )),
             _ => {}
         }
     }
-    for (_, local, _) in &b.attributes {
-        if !a.attributes.iter().any(|x| x.1 == *local) {
-            out.push(format!("{path}/@{local}: added by round trip"));
+    for y in &b.attributes {
+        if !a.attributes.iter().any(|x| same_name(x, y)) {
+            out.push(format!("{path}/@{}: added by round trip", y.local));
         }
     }
     let (ta, tb) = (a.text(), b.text());

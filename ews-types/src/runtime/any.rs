@@ -15,10 +15,23 @@ pub struct AnyElement {
     pub ns_uri: String,
     /// Local name.
     pub local: String,
-    /// Attributes: namespace, local name, value.
-    pub attributes: Vec<(XmlNs, String, String)>,
+    /// Attributes, in order.
+    pub attributes: Vec<AnyAttribute>,
     /// Children, in order.
     pub children: Vec<AnyNode>,
+}
+
+/// An attribute of an [`AnyElement`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnyAttribute {
+    /// The attribute's namespace ([`XmlNs::None`] when unprefixed).
+    pub ns: XmlNs,
+    /// Its URI when `ns` is [`XmlNs::Other`] (`wsu:Id` keeps the WS-Security namespace).
+    pub ns_uri: String,
+    /// Local name.
+    pub local: String,
+    /// Value.
+    pub value: String,
 }
 
 /// A child of an [`AnyElement`].
@@ -59,8 +72,8 @@ impl AnyElement {
     pub fn attribute(&self, local: &str) -> Option<&str> {
         self.attributes
             .iter()
-            .find(|a| a.1 == local)
-            .map(|a| a.2.as_str())
+            .find(|a| a.local == local)
+            .map(|a| a.value.as_str())
     }
 
     /// Writes the element under its own name.
@@ -96,13 +109,11 @@ impl AnyElement {
             w.start(XmlNs::None, local);
         }
         let inner_default = if prefixed { default } else { uri };
-        for (ans, alocal, value) in &self.attributes {
-            let ans = if *ans == XmlNs::Other {
-                XmlNs::None
-            } else {
-                *ans
-            };
-            w.attr_str(ans, alocal, value)?;
+        for a in &self.attributes {
+            match a.ns {
+                XmlNs::Other => w.attr_uri(&a.ns_uri, &a.local, &a.value)?,
+                ns => w.attr_str(ns, &a.local, &a.value)?,
+            }
         }
         for c in &self.children {
             match c {
@@ -133,8 +144,16 @@ impl FromXml for AnyElement {
         };
         for a in r.attributes(&start) {
             let a = a?;
-            el.attributes
-                .push((a.ns, a.local.to_owned(), a.value.into_owned()));
+            el.attributes.push(AnyAttribute {
+                ns: a.ns,
+                ns_uri: if a.ns == XmlNs::Other {
+                    r.attribute_uri(&a)
+                } else {
+                    String::new()
+                },
+                local: a.local.to_owned(),
+                value: a.value.into_owned(),
+            });
         }
         r.read_mixed(start, |r, item| {
             match item {

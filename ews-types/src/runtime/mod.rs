@@ -15,7 +15,7 @@ mod traits;
 mod values;
 mod writer;
 
-pub use any::{AnyElement, AnyNode};
+pub use any::{AnyAttribute, AnyElement, AnyNode};
 pub use error::{DeError, DeErrorKind, SerError, ValueError};
 pub use facets::Facets;
 pub use nonempty::{EmptyList, NonEmpty};

@@ -84,6 +84,8 @@ pub struct Attr<'a> {
     pub local: &'a str,
     /// Value, entity references resolved and whitespace normalised.
     pub value: Cow<'a, str>,
+    /// The name as written (`wsu:Id`).
+    pub qname: &'a str,
     position: u64,
 }
 
@@ -213,6 +215,13 @@ impl<'a> XmlReader<'a> {
                     position,
                     kind: DeErrorKind::Syntax(e.to_string()),
                 })?;
+                if let (ResolveResult::Unknown(p), Event::Start(_) | Event::Empty(_)) = (&res, &ev)
+                {
+                    return Err(at(
+                        position,
+                        DeErrorKind::Syntax(format!("the prefix {p:?} is not declared")),
+                    ));
+                }
                 (classify(&res), ev)
             };
             match ev {
@@ -226,18 +235,22 @@ impl<'a> XmlReader<'a> {
                 Event::DocType(_) => return Err(at(position, DeErrorKind::DocType)),
                 Event::GeneralRef(r) => {
                     self.resolve_ref(&r, position)?;
-                    if check_text {
+                    if check_text || self.depth == 0 {
                         return Err(at(position, DeErrorKind::UnexpectedText));
                     }
                 }
-                Event::Text(t) if check_text && !t.trim_ascii().is_empty() => {
-                    return Err(at(position, DeErrorKind::UnexpectedText));
+                Event::Text(t) => {
+                    // ignored text is still well-formed text
+                    check_raw_text(&t, position)?;
+                    if !t.trim_ascii().is_empty() && (check_text || self.depth == 0) {
+                        return Err(at(position, DeErrorKind::UnexpectedText));
+                    }
                 }
-                Event::CData(_) if check_text => {
+                Event::CData(_) if check_text || self.depth == 0 => {
                     return Err(at(position, DeErrorKind::UnexpectedText));
                 }
                 // Text between elements of element-only content is ignored.
-                Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
+                Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
                 Event::Decl(_) => {}
             }
         }
@@ -257,6 +270,9 @@ impl<'a> XmlReader<'a> {
         })?;
         let qname = &content[..name_len];
         let local = qname.rsplit(':').next().unwrap_or(qname);
+        check_qname(qname).map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
+        self.check_attributes(content, name_len)
+            .map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
         if !empty {
             self.depth += 1;
             if self.depth > self.config.max_depth {
@@ -383,6 +399,7 @@ impl<'a> XmlReader<'a> {
                         ns,
                         local,
                         value,
+                        qname: key,
                         position,
                     }),
                     Err(e) => Err(syntax(&e)),
@@ -439,7 +456,10 @@ impl<'a> XmlReader<'a> {
             let position = self.position();
             let ev = self.inner.read_event().map_err(|e| self.syntax(e))?;
             match ev {
-                Event::Text(t) => push(&mut out, t.xml_content(XmlVersion::Implicit1_0)),
+                Event::Text(t) => {
+                    check_raw_text(&t, position)?;
+                    push(&mut out, t.xml_content(XmlVersion::Implicit1_0))
+                }
                 Event::CData(c) => push(&mut out, c.into_inner()),
                 Event::GeneralRef(r) => push(&mut out, self.resolve_ref(&r, position)?),
                 Event::End(_) => {
@@ -582,6 +602,18 @@ impl<'a> XmlReader<'a> {
 
 /// Refuses text that holds a character XML 1.0 forbids (`&#x1;` as well as the raw byte): what
 /// the reader hands out, the writer can always write back.
+/// Text as written: no `]]>` (XML 1.0 forbids it outside CDATA) and no character XML forbids.
+fn check_raw_text(t: &quick_xml::events::BytesText<'_>, position: u64) -> Result<(), DeError> {
+    let raw: &str = t.as_ref();
+    if raw.contains("]]>") {
+        return Err(at(
+            position,
+            DeErrorKind::Syntax("\"]]>\" is not allowed in text".into()),
+        ));
+    }
+    check_chars(raw, position)
+}
+
 fn check_chars(text: &str, position: u64) -> Result<(), DeError> {
     match super::first_non_xml_char(text) {
         None => Ok(()),
@@ -595,6 +627,128 @@ fn check_chars(text: &str, position: u64) -> Result<(), DeError> {
     }
 }
 
+/// Whether `name` is a QName of XML Namespaces 1.0: an NCName, or two joined by one colon.
+fn check_qname(name: &str) -> Result<(), String> {
+    let ncname = |n: &str| {
+        let mut chars = n.chars();
+        chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+    };
+    let ok = match name.split_once(':') {
+        None => ncname(name),
+        Some((prefix, local)) => ncname(prefix) && ncname(local),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{name:?} is not a valid name"))
+    }
+}
+
+/// XML 1.0 `NameStartChar`, without the colon.
+fn is_name_start(c: char) -> bool {
+    matches!(c, 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+        | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+        | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+        | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// XML 1.0 `NameChar`, without the colon.
+fn is_name_char(c: char) -> bool {
+    is_name_start(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+impl<'a> XmlReader<'a> {
+    /// The attributes of a start tag as XML Namespaces 1.0 requires them: valid names, every
+    /// prefix declared, no attribute twice (by name, or by namespace and local name), no
+    /// prefix bound to nothing or to the reserved namespaces wrongly.
+    fn check_attributes(&self, content: &'a str, name_len: usize) -> Result<(), String> {
+        let mut seen: Seen<(&str, &str)> = Seen::default();
+        let mut resolved: Seen<(String, &str)> = Seen::default();
+        let mut attributes = quick_xml::events::attributes::Attributes::new(content, name_len);
+        attributes.with_checks(false);
+        for a in attributes {
+            let a = a.map_err(|e| e.to_string())?;
+            let QName(key) = a.key;
+            check_qname(key)?;
+            let (prefix, local) = key.split_once(':').unwrap_or(("", key));
+            if !seen.insert((prefix, local)) {
+                return Err(format!("the attribute {key:?} occurs twice"));
+            }
+            let value = || a.value.to_string();
+            if a.value.contains('<') {
+                return Err(format!("the value of {key:?} contains an unescaped '<'"));
+            }
+            match (prefix, local) {
+                ("", "xmlns") => {
+                    if matches!(value().as_str(), XML_URI | XMLNS_URI) {
+                        return Err("a reserved namespace cannot be the default".into());
+                    }
+                }
+                ("xmlns", p) => {
+                    let v = value();
+                    if v.is_empty() {
+                        return Err(format!("the prefix {p:?} is bound to no namespace"));
+                    }
+                    if p == "xmlns" || (p == "xml") != (v == XML_URI) || v == XMLNS_URI {
+                        return Err(format!("the prefix {p:?} cannot be bound to {v:?}"));
+                    }
+                }
+                ("", _) | ("xml", _) => {}
+                (p, l) => {
+                    let (res, _) = self.inner.resolver().resolve_attribute(QName(key));
+                    let uri = match res {
+                        ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
+                        _ => return Err(format!("the prefix {p:?} is not declared")),
+                    };
+                    if !resolved.insert((uri.clone(), l)) {
+                        return Err(format!(
+                            "two attributes named {l:?} in the namespace {uri:?}"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A set that stays a short list for the few attributes elements have, and hashes beyond.
+enum Seen<T> {
+    Few(Vec<T>),
+    Many(std::collections::HashSet<T>),
+}
+
+impl<T> Default for Seen<T> {
+    fn default() -> Self {
+        Seen::Few(Vec::new())
+    }
+}
+
+impl<T: Eq + std::hash::Hash> Seen<T> {
+    /// Adds `x`; false when it was there.
+    fn insert(&mut self, x: T) -> bool {
+        match self {
+            Seen::Few(v) if v.contains(&x) => false,
+            Seen::Few(v) if v.len() < 16 => {
+                v.push(x);
+                true
+            }
+            Seen::Few(v) => {
+                let mut set: std::collections::HashSet<T> = v.drain(..).collect();
+                set.insert(x);
+                *self = Seen::Many(set);
+                true
+            }
+            Seen::Many(set) => set.insert(x),
+        }
+    }
+}
+
+const XML_URI: &str = "http://www.w3.org/XML/1998/namespace";
+const XMLNS_URI: &str = "http://www.w3.org/2000/xmlns/";
+
 fn classify(res: &ResolveResult<'_>) -> XmlNs {
     match res {
         ResolveResult::Bound(ns) => XmlNs::from_uri(ns.as_ref()),
@@ -607,6 +761,15 @@ impl<'a> XmlReader<'a> {
     /// The namespace URI of `start`; call before reading past it.
     pub fn element_uri(&self, start: &Start<'a>) -> String {
         let (res, _) = self.inner.resolver().resolve_element(QName(start.qname()));
+        match res {
+            ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
+            _ => String::new(),
+        }
+    }
+
+    /// The namespace URI of attribute `a` of the element being read.
+    pub fn attribute_uri(&self, a: &Attr<'a>) -> String {
+        let (res, _) = self.inner.resolver().resolve_attribute(QName(a.qname));
         match res {
             ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
             _ => String::new(),
@@ -644,6 +807,7 @@ impl<'a> XmlReader<'a> {
                     return Ok(());
                 }
                 Event::Text(t) => {
+                    check_raw_text(&t, position)?;
                     let piece = t.xml_content(XmlVersion::Implicit1_0);
                     check_chars(&piece, position)?;
                     text.push_str(&piece);

@@ -4,16 +4,39 @@ use super::XmlNs;
 use super::error::SerError;
 use super::traits::XmlValue;
 
-/// Writes XML text with the `t:`, `m:` and `s:` prefixes.
+/// Writes XML text with the `t:`, `m:`, `s:`, `e:` and `xsi:` prefixes.
 ///
 /// Every string goes through escaping (`<`, `>`, `&`, quotes; CR as `&#xD;` so it survives
 /// parsing); characters XML 1.0 does not allow are an error, never written.
+///
+/// The writer computes which prefixes are in scope: an element or attribute whose prefix no
+/// enclosing element declares gets the declaration on its element, and an attribute in any
+/// other namespace gets a prefix of its own. So whatever it writes is namespace-correct.
 #[derive(Debug, Default)]
 pub struct XmlWriter {
     out: String,
     open: bool,
-    declared: bool,
+    /// The prefixes declared around the next element (bits of [`bit`]).
+    base: u8,
+    /// Per open element written by `start`/`start_uri`: the prefixes in scope inside it.
+    scope: Vec<u8>,
+    /// Whether an element was written (the first declares `m` and `t`).
+    started: bool,
+    /// Prefixes generated on the open element for attributes of other namespaces.
+    generated: u32,
     xsi_type: Option<(XmlNs, &'static str)>,
+}
+
+/// The scope bit of a namespace with a fixed prefix (0 for none, `xml`, or other).
+const fn bit(ns: XmlNs) -> u8 {
+    match ns {
+        XmlNs::Types => 1,
+        XmlNs::Messages => 2,
+        XmlNs::Errors => 4,
+        XmlNs::Soap => 8,
+        XmlNs::Xsi => 16,
+        XmlNs::Xml | XmlNs::None | XmlNs::Other => 0,
+    }
 }
 
 use super::is_xml_char;
@@ -27,9 +50,34 @@ impl XmlWriter {
     /// A writer whose output sits inside an element that already declares `t`, `m` and `s`.
     pub fn inside_declared() -> Self {
         XmlWriter {
-            declared: true,
+            base: bit(XmlNs::Types) | bit(XmlNs::Messages) | bit(XmlNs::Soap),
+            started: true,
             ..Self::default()
         }
+    }
+
+    /// The prefixes in scope at the current point.
+    fn in_scope(&self) -> u8 {
+        self.scope.last().copied().unwrap_or(self.base)
+    }
+
+    /// Declares `ns`'s prefix on the open element unless it is in scope.
+    fn declare(&mut self, ns: XmlNs) {
+        let b = bit(ns);
+        if b != 0 && self.in_scope() & b == 0 {
+            self.raw_attr(&format!("xmlns:{}", ns.prefix()), ns.uri());
+            match self.scope.last_mut() {
+                Some(top) => *top |= b,
+                None => self.base |= b,
+            }
+        }
+    }
+
+    /// Opens an element: pushes its scope.
+    fn open_scope(&mut self) {
+        let s = self.in_scope();
+        self.scope.push(s);
+        self.generated = 0;
     }
 
     /// The text written so far.
@@ -58,14 +106,16 @@ impl XmlWriter {
         self.close_open();
         self.out.push('<');
         self.push_name(ns, local);
-        if !self.declared {
-            self.declared = true;
-            for ns in [XmlNs::Messages, XmlNs::Types] {
-                self.raw_attr(&format!("xmlns:{}", ns.prefix()), ns.uri());
-            }
+        self.open_scope();
+        if !self.started {
+            self.started = true;
+            self.declare(XmlNs::Messages);
+            self.declare(XmlNs::Types);
         }
+        self.declare(ns);
         if let Some((tns, tlocal)) = self.xsi_type.take() {
-            self.raw_attr("xmlns:xsi", XmlNs::Xsi.uri());
+            self.declare(XmlNs::Xsi);
+            self.declare(tns);
             self.raw_attr("xsi:type", &format!("{}:{tlocal}", tns.prefix()));
         }
         self.open = true;
@@ -83,7 +133,8 @@ impl XmlWriter {
         self.out.push('<');
         self.out.push_str(local);
         self.raw_attr("xmlns", uri);
-        self.declared = true;
+        self.open_scope();
+        self.started = true;
         self.open = true;
     }
 
@@ -114,8 +165,32 @@ impl XmlWriter {
 
     /// Writes an attribute from a string.
     pub fn attr_str(&mut self, ns: XmlNs, local: &str, text: &str) -> Result<(), SerError> {
+        self.declare(ns);
         self.out.push(' ');
         self.push_name(ns, local);
+        self.out.push_str("=\"");
+        self.escape(text, local, true)?;
+        self.out.push('"');
+        Ok(())
+    }
+
+    /// Writes an attribute in namespace `uri` (one without a fixed prefix), under a prefix
+    /// declared for it on the open element (or none, for the empty URI).
+    pub fn attr_uri(&mut self, uri: &str, local: &str, text: &str) -> Result<(), SerError> {
+        let ns = XmlNs::from_uri(uri);
+        if uri.is_empty() || ns != XmlNs::Other {
+            return self.attr_str(if uri.is_empty() { XmlNs::None } else { ns }, local, text);
+        }
+        self.generated += 1;
+        let prefix = format!("a{}", self.generated);
+        self.out.push_str(" xmlns:");
+        self.out.push_str(&prefix);
+        self.out.push_str("=\"");
+        self.escape(uri, local, true)?;
+        self.out.push_str("\" ");
+        self.out.push_str(&prefix);
+        self.out.push(':');
+        self.out.push_str(local);
         self.out.push_str("=\"");
         self.escape(text, local, true)?;
         self.out.push('"');
@@ -161,6 +236,7 @@ impl XmlWriter {
 
     /// Closes the element opened last (`/>` when it got no content).
     pub fn end(&mut self, ns: XmlNs, local: &str) {
+        self.scope.pop();
         if self.open {
             self.out.push_str("/>");
             self.open = false;
@@ -173,6 +249,7 @@ impl XmlWriter {
 
     /// Closes an element opened by [`start_uri`](Self::start_uri).
     pub fn end_uri(&mut self, local: &str) {
+        self.scope.pop();
         if self.open {
             self.out.push_str("/>");
             self.open = false;
