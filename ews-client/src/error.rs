@@ -384,7 +384,8 @@ impl fmt::Debug for Error {
             ),
             ("status", i.status.map(|s| s.to_string())),
             ("request_id", i.request_id.clone()),
-            ("location", i.location.clone()),
+            // a redirect's location may carry a token in its query
+            ("location", i.location.as_deref().map(crate::redact::url)),
             ("retry_after", i.retry_after.map(|d| format!("{d:?}"))),
         ];
         for (name, v) in opt {

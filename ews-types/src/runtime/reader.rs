@@ -204,26 +204,29 @@ impl<'a> XmlReader<'a> {
         }
     }
 
+    /// The next event with its element's namespace; an element whose prefix no enclosing
+    /// element declares is an error, on every reading path.
+    fn resolved_event(&mut self, position: u64) -> Result<(XmlNs, Event<'a>), DeError> {
+        let (res, ev) = self.inner.read_resolved_event().map_err(|e| DeError {
+            position,
+            kind: DeErrorKind::Syntax(e.to_string()),
+        })?;
+        if let (ResolveResult::Unknown(p), Event::Start(_) | Event::Empty(_)) = (&res, &ev) {
+            return Err(at(
+                position,
+                DeErrorKind::Syntax(format!("the prefix {p:?} is not declared")),
+            ));
+        }
+        Ok((classify(&res), ev))
+    }
+
     /// The next child start tag of the current element, or `None` at its end tag. With
     /// `element_only` a strict reader refuses text other than whitespace.
     fn next_significant(&mut self, element_only: bool) -> Result<Option<Start<'a>>, DeError> {
         let check_text = element_only && self.config.strict;
         loop {
             let position = self.position();
-            let (ns, ev) = {
-                let (res, ev) = self.inner.read_resolved_event().map_err(|e| DeError {
-                    position,
-                    kind: DeErrorKind::Syntax(e.to_string()),
-                })?;
-                if let (ResolveResult::Unknown(p), Event::Start(_) | Event::Empty(_)) = (&res, &ev)
-                {
-                    return Err(at(
-                        position,
-                        DeErrorKind::Syntax(format!("the prefix {p:?} is not declared")),
-                    ));
-                }
-                (classify(&res), ev)
-            };
+            let (ns, ev) = self.resolved_event(position)?;
             match ev {
                 Event::Start(s) => return self.start(ns, s, false, position).map(Some),
                 Event::Empty(s) => return self.start(ns, s, true, position).map(Some),
@@ -789,13 +792,7 @@ impl<'a> XmlReader<'a> {
         let mut text = String::new();
         loop {
             let position = self.position();
-            let (ns, ev) = {
-                let (res, ev) = self.inner.read_resolved_event().map_err(|e| DeError {
-                    position,
-                    kind: DeErrorKind::Syntax(e.to_string()),
-                })?;
-                (classify(&res), ev)
-            };
+            let (ns, ev) = self.resolved_event(position)?;
             let child = match ev {
                 Event::Start(s) => Some(self.start(ns, s, false, position)?),
                 Event::Empty(s) => Some(self.start(ns, s, true, position)?),
