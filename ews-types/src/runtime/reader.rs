@@ -679,10 +679,20 @@ impl<'a> XmlReader<'a> {
             if !seen.insert((prefix, local)) {
                 return Err(format!("the attribute {key:?} occurs twice"));
             }
-            let value = || a.value.to_string();
             if a.value.contains('<') {
                 return Err(format!("the value of {key:?} contains an unescaped '<'"));
             }
+            // every value as its characters will be written (namespace names included)
+            let normalized = a
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| e.to_string())?;
+            if let Some(c) = normalized.chars().find(|c| !super::is_xml_char(*c)) {
+                return Err(format!(
+                    "the value of {key:?} holds U+{:04X}, which XML 1.0 forbids",
+                    c as u32
+                ));
+            }
+            let value = || normalized.to_string();
             match (prefix, local) {
                 ("", "xmlns") => {
                     if matches!(value().as_str(), XML_URI | XMLNS_URI) {
