@@ -274,8 +274,10 @@ impl<'a> XmlReader<'a> {
         let qname = &content[..name_len];
         let local = qname.rsplit(':').next().unwrap_or(qname);
         check_qname(qname).map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
-        self.check_attributes(content, name_len)
-            .map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
+        if content.len() > name_len {
+            self.check_attributes(content, name_len)
+                .map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
+        }
         if !empty {
             self.depth += 1;
             if self.depth > self.config.max_depth {
@@ -460,7 +462,7 @@ impl<'a> XmlReader<'a> {
             let ev = self.inner.read_event().map_err(|e| self.syntax(e))?;
             match ev {
                 Event::Text(t) => {
-                    check_raw_text(&t, position)?;
+                    check_no_cdata_end(&t, position)?;
                     push(&mut out, t.xml_content(XmlVersion::Implicit1_0))
                 }
                 Event::CData(c) => push(&mut out, c.into_inner()),
@@ -607,6 +609,12 @@ impl<'a> XmlReader<'a> {
 /// the reader hands out, the writer can always write back.
 /// Text as written: no `]]>` (XML 1.0 forbids it outside CDATA) and no character XML forbids.
 fn check_raw_text(t: &quick_xml::events::BytesText<'_>, position: u64) -> Result<(), DeError> {
+    check_no_cdata_end(t, position)?;
+    check_chars(t.as_ref(), position)
+}
+
+/// No `]]>` in text as written (its characters are checked once unescaped).
+fn check_no_cdata_end(t: &quick_xml::events::BytesText<'_>, position: u64) -> Result<(), DeError> {
     let raw: &str = t.as_ref();
     if raw.contains("]]>") {
         return Err(at(
@@ -614,7 +622,7 @@ fn check_raw_text(t: &quick_xml::events::BytesText<'_>, position: u64) -> Result
             DeErrorKind::Syntax("\"]]>\" is not allowed in text".into()),
         ));
     }
-    check_chars(raw, position)
+    Ok(())
 }
 
 fn check_chars(text: &str, position: u64) -> Result<(), DeError> {
@@ -632,6 +640,26 @@ fn check_chars(text: &str, position: u64) -> Result<(), DeError> {
 
 /// Whether `name` is a QName of XML Namespaces 1.0: an NCName, or two joined by one colon.
 fn check_qname(name: &str) -> Result<(), String> {
+    // the common case: ASCII letters, digits, `_`, `-`, `.`, at most one colon inside
+    let b = name.as_bytes();
+    if !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':'))
+    {
+        match name.find(':') {
+            None => return Ok(()),
+            Some(i) => {
+                let local = &b[i + 1..];
+                if !local.is_empty()
+                    && (local[0].is_ascii_alphabetic() || local[0] == b'_')
+                    && !local.contains(&b':')
+                {
+                    return Ok(());
+                }
+            }
+        }
+    }
     let ncname = |n: &str| {
         let mut chars = n.chars();
         chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
@@ -682,11 +710,16 @@ impl<'a> XmlReader<'a> {
             if a.value.contains('<') {
                 return Err(format!("the value of {key:?} contains an unescaped '<'"));
             }
-            // every value as its characters will be written (namespace names included)
-            let normalized = a
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|e| e.to_string())?;
-            if let Some(c) = normalized.chars().find(|c| !super::is_xml_char(*c)) {
+            // Namespace names are checked here for characters XML forbids; other values when
+            // they are read (`attributes`), so nothing unwritable is ever handed out.
+            let namespace = prefix == "xmlns" || (prefix.is_empty() && local == "xmlns");
+            let normalized: Cow<'_, str> = if namespace && a.value.contains('&') {
+                a.normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(|e| e.to_string())?
+            } else {
+                Cow::Borrowed(&*a.value)
+            };
+            if let Some(c) = super::first_non_xml_char(&normalized).filter(|_| namespace) {
                 return Err(format!(
                     "the value of {key:?} holds U+{:04X}, which XML 1.0 forbids",
                     c as u32
@@ -814,7 +847,7 @@ impl<'a> XmlReader<'a> {
                     return Ok(());
                 }
                 Event::Text(t) => {
-                    check_raw_text(&t, position)?;
+                    check_no_cdata_end(&t, position)?;
                     let piece = t.xml_content(XmlVersion::Implicit1_0);
                     check_chars(&piece, position)?;
                     text.push_str(&piece);
