@@ -11,7 +11,10 @@ use super::XmlNs;
 use super::error::{DeError, DeErrorKind};
 use super::traits::{FromXml, XmlValue};
 
+mod names;
 mod strict;
+
+use names::check_qname;
 
 /// Limits for reading.
 #[derive(Debug, Clone, Copy)]
@@ -637,163 +640,6 @@ fn check_chars(text: &str, position: u64) -> Result<(), DeError> {
         )),
     }
 }
-
-/// Whether `name` is a QName of XML Namespaces 1.0: an NCName, or two joined by one colon.
-fn check_qname(name: &str) -> Result<(), String> {
-    // the common case: ASCII letters, digits, `_`, `-`, `.`, at most one colon inside
-    let b = name.as_bytes();
-    if !b.is_empty()
-        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':'))
-    {
-        match name.find(':') {
-            None => return Ok(()),
-            Some(i) => {
-                let local = &b[i + 1..];
-                if !local.is_empty()
-                    && (local[0].is_ascii_alphabetic() || local[0] == b'_')
-                    && !local.contains(&b':')
-                {
-                    return Ok(());
-                }
-            }
-        }
-    }
-    let ncname = |n: &str| {
-        let mut chars = n.chars();
-        chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
-    };
-    let ok = match name.split_once(':') {
-        None => ncname(name),
-        Some((prefix, local)) => ncname(prefix) && ncname(local),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{name:?} is not a valid name"))
-    }
-}
-
-/// XML 1.0 `NameStartChar`, without the colon.
-fn is_name_start(c: char) -> bool {
-    matches!(c, 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
-        | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
-        | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
-        | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
-        | '\u{10000}'..='\u{EFFFF}')
-}
-
-/// XML 1.0 `NameChar`, without the colon.
-fn is_name_char(c: char) -> bool {
-    is_name_start(c)
-        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
-}
-
-impl<'a> XmlReader<'a> {
-    /// The attributes of a start tag as XML Namespaces 1.0 requires them: valid names, every
-    /// prefix declared, no attribute twice (by name, or by namespace and local name), no
-    /// prefix bound to nothing or to the reserved namespaces wrongly.
-    fn check_attributes(&self, content: &'a str, name_len: usize) -> Result<(), String> {
-        let mut seen: Seen<(&str, &str)> = Seen::default();
-        let mut resolved: Seen<(String, &str)> = Seen::default();
-        let mut attributes = quick_xml::events::attributes::Attributes::new(content, name_len);
-        attributes.with_checks(false);
-        for a in attributes {
-            let a = a.map_err(|e| e.to_string())?;
-            let QName(key) = a.key;
-            check_qname(key)?;
-            let (prefix, local) = key.split_once(':').unwrap_or(("", key));
-            if !seen.insert((prefix, local)) {
-                return Err(format!("the attribute {key:?} occurs twice"));
-            }
-            if a.value.contains('<') {
-                return Err(format!("the value of {key:?} contains an unescaped '<'"));
-            }
-            // Namespace names are checked here for characters XML forbids; other values when
-            // they are read (`attributes`), so nothing unwritable is ever handed out.
-            let namespace = prefix == "xmlns" || (prefix.is_empty() && local == "xmlns");
-            let normalized: Cow<'_, str> = if namespace && a.value.contains('&') {
-                a.normalized_value(XmlVersion::Implicit1_0)
-                    .map_err(|e| e.to_string())?
-            } else {
-                Cow::Borrowed(&*a.value)
-            };
-            if let Some(c) = super::first_non_xml_char(&normalized).filter(|_| namespace) {
-                return Err(format!(
-                    "the value of {key:?} holds U+{:04X}, which XML 1.0 forbids",
-                    c as u32
-                ));
-            }
-            let value = || normalized.to_string();
-            match (prefix, local) {
-                ("", "xmlns") => {
-                    if matches!(value().as_str(), XML_URI | XMLNS_URI) {
-                        return Err("a reserved namespace cannot be the default".into());
-                    }
-                }
-                ("xmlns", p) => {
-                    let v = value();
-                    if v.is_empty() {
-                        return Err(format!("the prefix {p:?} is bound to no namespace"));
-                    }
-                    if p == "xmlns" || (p == "xml") != (v == XML_URI) || v == XMLNS_URI {
-                        return Err(format!("the prefix {p:?} cannot be bound to {v:?}"));
-                    }
-                }
-                ("", _) | ("xml", _) => {}
-                (p, l) => {
-                    let (res, _) = self.inner.resolver().resolve_attribute(QName(key));
-                    let uri = match res {
-                        ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
-                        _ => return Err(format!("the prefix {p:?} is not declared")),
-                    };
-                    if !resolved.insert((uri.clone(), l)) {
-                        return Err(format!(
-                            "two attributes named {l:?} in the namespace {uri:?}"
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A set that stays a short list for the few attributes elements have, and hashes beyond.
-enum Seen<T> {
-    Few(Vec<T>),
-    Many(std::collections::HashSet<T>),
-}
-
-impl<T> Default for Seen<T> {
-    fn default() -> Self {
-        Seen::Few(Vec::new())
-    }
-}
-
-impl<T: Eq + std::hash::Hash> Seen<T> {
-    /// Adds `x`; false when it was there.
-    fn insert(&mut self, x: T) -> bool {
-        match self {
-            Seen::Few(v) if v.contains(&x) => false,
-            Seen::Few(v) if v.len() < 16 => {
-                v.push(x);
-                true
-            }
-            Seen::Few(v) => {
-                let mut set: std::collections::HashSet<T> = v.drain(..).collect();
-                set.insert(x);
-                *self = Seen::Many(set);
-                true
-            }
-            Seen::Many(set) => set.insert(x),
-        }
-    }
-}
-
-const XML_URI: &str = "http://www.w3.org/XML/1998/namespace";
-const XMLNS_URI: &str = "http://www.w3.org/2000/xmlns/";
 
 fn classify(res: &ResolveResult<'_>) -> XmlNs {
     match res {
