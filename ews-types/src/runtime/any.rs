@@ -104,7 +104,7 @@ impl AnyElement {
         if prefixed {
             w.start(ns, local);
         } else if by_uri {
-            w.start_uri(uri, local);
+            w.start_uri(uri, local)?;
         } else {
             w.start(XmlNs::None, local);
         }

@@ -641,6 +641,20 @@ fn check_chars(text: &str, position: u64) -> Result<(), DeError> {
     }
 }
 
+/// The namespace name a resolution gives: the declaration's value with its references
+/// resolved (the resolver keeps them as written), empty when unbound.
+fn namespace_name(res: ResolveResult<'_>) -> String {
+    match res {
+        ResolveResult::Bound(ns) => {
+            let raw = ns.as_ref();
+            quick_xml::escape::unescape(raw)
+                .map(|c| c.into_owned())
+                .unwrap_or_else(|_| raw.to_owned())
+        }
+        _ => String::new(),
+    }
+}
+
 fn classify(res: &ResolveResult<'_>) -> XmlNs {
     match res {
         ResolveResult::Bound(ns) => XmlNs::from_uri(ns.as_ref()),
@@ -653,19 +667,13 @@ impl<'a> XmlReader<'a> {
     /// The namespace URI of `start`; call before reading past it.
     pub fn element_uri(&self, start: &Start<'a>) -> String {
         let (res, _) = self.inner.resolver().resolve_element(QName(start.qname()));
-        match res {
-            ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
-            _ => String::new(),
-        }
+        namespace_name(res)
     }
 
     /// The namespace URI of attribute `a` of the element being read.
     pub fn attribute_uri(&self, a: &Attr<'a>) -> String {
         let (res, _) = self.inner.resolver().resolve_attribute(QName(a.qname));
-        match res {
-            ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
-            _ => String::new(),
-        }
+        namespace_name(res)
     }
 
     /// Reads mixed content of `start`: `each` gets `Ok(child)` for elements (which it must

@@ -128,14 +128,17 @@ impl XmlWriter {
     }
 
     /// Opens an element in a namespace without a fixed prefix, declaring it as default.
-    pub fn start_uri(&mut self, uri: &str, local: &str) {
+    pub fn start_uri(&mut self, uri: &str, local: &str) -> Result<(), SerError> {
         self.close_open();
         self.out.push('<');
         self.out.push_str(local);
-        self.raw_attr("xmlns", uri);
+        self.out.push_str(" xmlns=\"");
+        self.escape(uri, local, true)?;
+        self.out.push('"');
         self.open_scope();
         self.started = true;
         self.open = true;
+        Ok(())
     }
 
     fn raw_attr(&mut self, key: &str, value: &str) {
