@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ews_client::{Client, ConnectionAuth, Credentials, Error, ErrorKind, Handshake, Token};
 use support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 #[derive(Debug)]
 struct Toy;
@@ -68,33 +68,10 @@ async fn toy_server(proof: &'static str, handshakes: Arc<AtomicUsize>) -> String
             tokio::spawn(async move {
                 let mut authenticated = false;
                 let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
                 loop {
-                    let (head, need) = loop {
-                        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-                            let len: usize = head
-                                .lines()
-                                .find_map(|l| {
-                                    l.to_ascii_lowercase()
-                                        .strip_prefix("content-length:")
-                                        .map(|v| v.trim().parse().unwrap_or(0))
-                                })
-                                .unwrap_or(0);
-                            break (head, end + 4 + len);
-                        }
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
+                    let Some(head) = read_request(&mut sock, &mut buf).await else {
+                        return;
                     };
-                    while buf.len() < need {
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    buf.drain(..need);
                     let token = head.lines().find_map(|l| {
                         let (k, v) = l.split_once(':')?;
                         let v = v.trim().strip_prefix("Toy ")?;

@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ews_client::{Client, Credentials};
 use support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 #[derive(Default)]
 struct Log {
@@ -51,33 +51,10 @@ async fn ntlm_server(log: Arc<Log>, per_connection: usize) -> String {
                 let mut user: Option<String> = None;
                 let mut served = 0;
                 let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
                 loop {
-                    let (head, need) = loop {
-                        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-                            let len: usize = head
-                                .lines()
-                                .find_map(|l| {
-                                    l.to_ascii_lowercase()
-                                        .strip_prefix("content-length:")
-                                        .map(|v| v.trim().parse().unwrap_or(0))
-                                })
-                                .unwrap_or(0);
-                            break (head, end + 4 + len);
-                        }
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
+                    let Some(head) = read_request(&mut sock, &mut buf).await else {
+                        return;
                     };
-                    while buf.len() < need {
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    buf.drain(..need);
                     let auth = head.lines().find_map(|l| {
                         let (k, v) = l.split_once(':')?;
                         k.eq_ignore_ascii_case("authorization")
