@@ -1,5 +1,6 @@
 //! GetFolder, FindFolder and UpdateFolder (permission sets).
 
+use ews_types::runtime::XmlValue;
 use ews_types::{m, t};
 
 use super::items::{fail, ok};
@@ -35,7 +36,9 @@ pub(crate) struct Props {
 }
 
 impl Props {
-    pub(crate) fn of(shape: &t::FolderResponseShape) -> Props {
+    /// The properties `shape` asks for; a path that names no folder property (an item's, such
+    /// as `item:Subject`) is `ErrorInvalidPropertyRequest`, as Exchange answers.
+    pub(crate) fn of(shape: &t::FolderResponseShape) -> Result<Props, (Code, String)> {
         use t::UnindexedFieldURI as U;
         let mut wanted = match shape.base_shape {
             t::DefaultShapeNames::IdOnly => vec![],
@@ -56,11 +59,23 @@ impl Props {
             ],
         };
         for p in shape.additional_properties.iter().flat_map(|a| &a.content) {
-            if let t::NonEmptyArrayOfPathsToElementChoice::FieldURI(f) = p {
-                wanted.push(f.field_uri);
+            use t::NonEmptyArrayOfPathsToElementChoice as P;
+            let uri = match p {
+                P::FieldURI(f) => f.field_uri.to_text(),
+                P::IndexedFieldURI(i) => i.field_uri.to_text(),
+                P::ExtendedFieldURI(_) => continue,
+            };
+            match p {
+                P::FieldURI(f) if uri.starts_with("folder:") => wanted.push(f.field_uri),
+                _ => {
+                    return Err((
+                        Code::ErrorInvalidPropertyRequest,
+                        format!("The property {uri} is not valid for a folder."),
+                    ));
+                }
             }
         }
-        Props { wanted }
+        Ok(Props { wanted })
     }
 
     fn has(&self, f: t::UnindexedFieldURI) -> bool {
@@ -170,7 +185,8 @@ pub(crate) fn get(
     for f in &r.folder_ids.content {
         let result = locate(store, ctx, f).and_then(|(mbx, name)| {
             visible(store, ctx, mbx, name)?;
-            Ok(present(store, ctx, mbx, name, &props))
+            let props = props.as_ref().map_err(Clone::clone)?;
+            Ok(present(store, ctx, mbx, name, props))
         });
         out.push(Choice::GetFolderResponseMessage(match result {
             Ok(folder) => ok!(FolderInfoResponseMessage {
@@ -196,6 +212,7 @@ pub(crate) fn find(
     for f in &r.parent_folder_ids.content {
         let result = locate(store, ctx, f).and_then(|(mbx, name)| {
             visible(store, ctx, mbx, name)?;
+            let props = props.as_ref().map_err(Clone::clone)?;
             // Shallow: the direct children; Deep: every folder below, depth first.
             let mailbox = &store.mailboxes[mbx];
             let below = match r.traversal {
@@ -204,7 +221,7 @@ pub(crate) fn find(
             };
             let children: Vec<t::ArrayOfFoldersChoice> = below
                 .into_iter()
-                .map(|k| present(store, ctx, mbx, k, &props))
+                .map(|k| present(store, ctx, mbx, k, props))
                 .collect();
             Ok(children)
         });

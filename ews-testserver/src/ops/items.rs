@@ -257,6 +257,7 @@ fn create_one(
             msg.from = Some(store.mailboxes[from].recipient());
             msg.sender = Some(store.mailboxes[acting].recipient());
             msg.date_time_created = Some(now());
+            msg.is_draft = Some(disposition == t::MessageDisposition::SaveOnly);
             if disposition == t::MessageDisposition::SaveOnly {
                 let id = put(
                     store,
@@ -341,10 +342,11 @@ pub(crate) fn get(
     ctx: &Ctx,
     r: m::GetItem,
 ) -> Result<m::GetItemResponse, Fault> {
-    let shape = ItemShape::of(&r.item_shape);
+    let shape = ItemShape::get(&r.item_shape);
     let mut out = Vec::new();
     for id in item_ids(&r.item_ids) {
         let result = (|| {
+            let shape = shape.as_ref().map_err(Clone::clone)?;
             let id = id.ok_or((
                 Code::ErrorInvalidOperation,
                 "Only ItemId is supported.".into(),
@@ -391,7 +393,7 @@ pub(crate) fn find(
     ctx: &Ctx,
     r: m::FindItem,
 ) -> Result<m::FindItemResponse, Fault> {
-    let shape = ItemShape::of(&r.item_shape);
+    let shape = ItemShape::find(&r.item_shape);
     let mut out = Vec::new();
     for f in &r.parent_folder_ids.content {
         let located = match f {
@@ -410,6 +412,7 @@ pub(crate) fn find(
                 return Err(denied());
             }
             unmodelled(&r)?;
+            let shape = shape.as_ref().map_err(Clone::clone)?;
             let private_ok = sees_private(store, ctx, mbx);
             let mut items = Vec::new();
             for s in &store.mailboxes[mbx].folder(folder).items {
@@ -428,7 +431,7 @@ pub(crate) fn find(
                 Some(order) => super::restrict::sort(&mut items, order)?,
                 None => items.reverse(),
             }
-            Ok(view(items, &r.content, &shape))
+            Ok(view(items, &r.content, shape))
         });
         out.push(Choice::FindItemResponseMessage(match result {
             Ok(root) => ok!(FindItemResponseMessage {
@@ -648,6 +651,7 @@ pub(crate) fn send(
             msg.sender = Some(store.mailboxes[acting].recipient());
             msg.date_time_sent = Some(now());
             msg.date_time_received = Some(now());
+            msg.is_draft = Some(false);
             let to = all_recipients(&msg);
             if to.is_empty() {
                 return Err((

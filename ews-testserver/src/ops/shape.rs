@@ -1,22 +1,134 @@
 //! Item response shapes: which properties GetItem and FindItem return.
 //!
-//! `IdOnly` gives the id; `Default` and `AllProperties` give everything the server holds (file
-//! attachments without their content, which GetAttachment returns) but extended properties.
-//! `AdditionalProperties` on top of `IdOnly` give the id plus exactly those properties, which is
-//! how exchangelib reads every item; an extended property (`ExtendedFieldURI`) comes back only
-//! when a shape names it. Paths name properties as `props` says.
+//! - `IdOnly` gives the id.
+//! - `Default` gives a set per item type: for messages (and meeting messages) the properties
+//!   Microsoft's GetItem (email message) example shows — id, subject, sensitivity, body,
+//!   attachments, size, sent and created times, response objects, `HasAttachments`, the
+//!   recipients, the receipt flags, `From`, `IsRead`; calendar items add their time, place,
+//!   state and people ([`DEFAULT_CALENDAR`]).
+//! - `AllProperties` gives everything the server holds (file attachments without their
+//!   content, which GetAttachment returns) but extended properties.
+//! - `AdditionalProperties` add to any of them; an extended property (`ExtendedFieldURI`) comes
+//!   back only when a shape names it. Paths name properties as `props` says.
+//!
+//! FindItem never returns a body, attachments or recipient lists ([`NOT_IN_FIND`]), whatever
+//! the shape, and refuses a shape that names one (`ErrorInvalidPropertyForOperation`), as
+//! Exchange does. A path that names no item property (`folder:DisplayName` in an item shape)
+//! is `ErrorInvalidPropertyRequest`.
 
 use ews_types::runtime::{
     AnyElement, AnyNode, FromXml, ToXml, XmlNs, XmlReader, XmlValue, XmlWriter,
 };
-use ews_types::t;
+use ews_types::{m, t};
 
 use super::{attachments, props};
 use crate::store::{Item, Stored};
 
+/// Properties FindItem does not return and cannot be asked for ("FindItem does not return a
+/// message body, attachments, or recipient lists"; "The property Body can't be used in
+/// FindItem requests").
+pub(crate) const NOT_IN_FIND: &[&str] = &[
+    "MimeContent",
+    "Body",
+    "UniqueBody",
+    "TextBody",
+    "NormalizedBody",
+    "Attachments",
+    "ToRecipients",
+    "CcRecipients",
+    "BccRecipients",
+    "ReplyTo",
+    "RequiredAttendees",
+    "OptionalAttendees",
+    "Resources",
+];
+
+/// Every item's `Default` properties.
+const DEFAULT_COMMON: &[&str] = &[
+    "ItemId",
+    "Subject",
+    "Sensitivity",
+    "Body",
+    "Attachments",
+    "Size",
+    "DateTimeSent",
+    "DateTimeCreated",
+    "ResponseObjects",
+    "HasAttachments",
+];
+
+/// A message's `Default` properties beyond the common ones.
+const DEFAULT_MESSAGE: &[&str] = &[
+    "ToRecipients",
+    "CcRecipients",
+    "BccRecipients",
+    "IsReadReceiptRequested",
+    "IsDeliveryReceiptRequested",
+    "From",
+    "Sender",
+    "IsRead",
+];
+
+/// What a meeting message adds to a message's `Default` properties: the meeting it is about.
+const DEFAULT_MEETING_MESSAGE: &[&str] = &[
+    "AssociatedCalendarItemId",
+    "IsDelegated",
+    "IsOutOfDate",
+    "HasBeenProcessed",
+    "ResponseType",
+    "UID",
+    "MeetingRequestType",
+    "Start",
+    "End",
+    "Location",
+    "Organizer",
+];
+
+/// A calendar item's `Default` properties beyond the common ones.
+pub(crate) const DEFAULT_CALENDAR: &[&str] = &[
+    "UID",
+    "Start",
+    "End",
+    "IsAllDayEvent",
+    "LegacyFreeBusyStatus",
+    "Location",
+    "IsMeeting",
+    "IsCancelled",
+    "IsRecurring",
+    "MeetingRequestWasSent",
+    "CalendarItemType",
+    "OriginalStart",
+    "MyResponseType",
+    "Organizer",
+    "RequiredAttendees",
+    "OptionalAttendees",
+    "Resources",
+    "Recurrence",
+    "StartTimeZone",
+    "EndTimeZone",
+];
+
+/// Where item properties live: the prefixes of the item `FieldURI`s (`folder:…`,
+/// `conversation:…` and the rest name no item property).
+const ITEM_PREFIXES: &[&str] = &[
+    "item:",
+    "message:",
+    "meeting:",
+    "meetingRequest:",
+    "calendar:",
+    "task:",
+    "contacts:",
+    "distributionlist:",
+    "postitem:",
+];
+
+type Failure = (m::ResponseCode, String);
+
 /// What an item response carries.
 pub(crate) struct ItemShape {
-    id_only: bool,
+    base: t::DefaultShapeNames,
+    /// FindItem, which leaves out [`NOT_IN_FIND`].
+    find: bool,
     /// Element local names asked for on top of the base shape.
     extra: Vec<String>,
     /// Extended properties asked for.
@@ -24,37 +136,94 @@ pub(crate) struct ItemShape {
 }
 
 impl ItemShape {
-    pub(crate) fn of(shape: &t::ItemResponseShape) -> ItemShape {
+    /// The shape of a GetItem request.
+    pub(crate) fn get(shape: &t::ItemResponseShape) -> Result<ItemShape, Failure> {
+        Self::of(shape, false)
+    }
+
+    /// The shape of a FindItem request.
+    pub(crate) fn find(shape: &t::ItemResponseShape) -> Result<ItemShape, Failure> {
+        Self::of(shape, true)
+    }
+
+    fn of(shape: &t::ItemResponseShape, find: bool) -> Result<ItemShape, Failure> {
         use t::NonEmptyArrayOfPathsToElementChoice as P;
         let paths = shape.additional_properties.iter().flat_map(|a| &a.content);
         let mut extra = Vec::new();
         let mut extended = Vec::new();
         for p in paths {
-            match p {
-                P::FieldURI(f) => extra.push(props::local_name(f.field_uri)),
-                P::IndexedFieldURI(i) => {
-                    let uri = i.field_uri.to_text();
-                    extra.push(uri.rsplit(':').next().unwrap_or(&uri).to_owned());
+            let uri = match p {
+                P::FieldURI(f) => f.field_uri.to_text(),
+                P::IndexedFieldURI(i) => i.field_uri.to_text(),
+                P::ExtendedFieldURI(e) => {
+                    extended.push(e.clone());
+                    continue;
                 }
-                P::ExtendedFieldURI(e) => extended.push(e.clone()),
+            };
+            if !ITEM_PREFIXES.iter().any(|prefix| uri.starts_with(prefix)) {
+                return Err((
+                    m::ResponseCode::ErrorInvalidPropertyRequest,
+                    format!("The property {uri} is not valid for an item."),
+                ));
             }
+            let local = uri.rsplit(':').next().unwrap_or(&uri).to_owned();
+            if find && NOT_IN_FIND.contains(&local.as_str()) {
+                return Err((
+                    m::ResponseCode::ErrorInvalidPropertyForOperation,
+                    format!("The property {local} can't be used in FindItem requests."),
+                ));
+            }
+            extra.push(local);
         }
-        ItemShape {
-            id_only: shape.base_shape == t::DefaultShapeNames::IdOnly,
+        Ok(ItemShape {
+            base: shape.base_shape,
+            find,
             extra,
             extended,
-        }
+        })
+    }
+
+    /// The element names this shape keeps of `item`; `None` for all of them.
+    fn keeps(&self, item: &Item) -> Option<Vec<&str>> {
+        let mut keep: Vec<&str> = match self.base {
+            t::DefaultShapeNames::IdOnly => vec!["ItemId"],
+            t::DefaultShapeNames::Default => {
+                let mut k = DEFAULT_COMMON.to_vec();
+                match item {
+                    Item::Calendar(_) => k.extend(DEFAULT_CALENDAR),
+                    Item::Message(_) => k.extend(DEFAULT_MESSAGE),
+                    Item::MeetingRequest(_) | Item::Response(_) | Item::Cancellation(_) => {
+                        k.extend(DEFAULT_MESSAGE);
+                        k.extend(DEFAULT_MEETING_MESSAGE);
+                    }
+                }
+                k
+            }
+            t::DefaultShapeNames::AllProperties | t::DefaultShapeNames::PcxPeopleSearch => {
+                if !self.find {
+                    return None;
+                }
+                vec![]
+            }
+        };
+        keep.extend(self.extra.iter().map(String::as_str));
+        Some(keep)
     }
 
     /// The item `s` in this shape.
     pub(crate) fn show(&self, s: &Stored) -> t::ArrayOfRealItemsChoice {
-        let mut shown = if !self.id_only {
-            present(s, false)
-        } else if self.extra.is_empty() {
-            present(s, true)
-        } else {
-            let full = present(s, false);
-            project(&full, &self.extra).unwrap_or(full)
+        let full = present(s, false);
+        let mut shown = match self.keeps(&s.item) {
+            None => full,
+            Some(keep) if keep.is_empty() => {
+                // AllProperties in FindItem: all but what FindItem never returns
+                project(&full, |name| !NOT_IN_FIND.contains(&name)).unwrap_or(full)
+            }
+            Some(keep) if keep == ["ItemId"] => present(s, true),
+            Some(keep) => project(&full, |name| {
+                keep.contains(&name) && !(self.find && NOT_IN_FIND.contains(&name))
+            })
+            .unwrap_or(full),
         };
         let wanted: Vec<_> = s
             .item
@@ -73,9 +242,12 @@ impl ItemShape {
     }
 }
 
-/// `item` with only its id and the child elements named in `keep`: written, filtered as a tree,
+/// `item` with only its id and the child elements `keep` accepts: written, filtered as a tree,
 /// read back. `None` if that round trip fails (then the caller keeps the whole item).
-fn project(item: &t::ArrayOfRealItemsChoice, keep: &[String]) -> Option<t::ArrayOfRealItemsChoice> {
+fn project(
+    item: &t::ArrayOfRealItemsChoice,
+    keep: impl Fn(&str) -> bool,
+) -> Option<t::ArrayOfRealItemsChoice> {
     let wrapper = t::ArrayOfRealItems {
         content: vec![item.clone()],
     };
@@ -88,7 +260,7 @@ fn project(item: &t::ArrayOfRealItemsChoice, keep: &[String]) -> Option<t::Array
     for child in &mut tree.children {
         if let AnyNode::Element(e) = child {
             e.children.retain(|n| match n {
-                AnyNode::Element(p) => p.local == "ItemId" || keep.contains(&p.local),
+                AnyNode::Element(p) => p.local == "ItemId" || keep(&p.local),
                 AnyNode::Text(_) => false,
             });
         }
