@@ -34,11 +34,14 @@ mod calendar;
 mod client;
 mod delegate;
 mod delegates;
+pub mod edits;
 mod error;
+mod find;
 mod impersonation;
 mod mailbox;
 mod ntlm;
 mod permissions;
+pub mod query;
 mod redact;
 mod results;
 mod retry;
@@ -71,6 +74,8 @@ pub use chrono;
 pub use ews_types;
 pub use ews_types::tz::{Zone, ZoneError};
 pub use ews_types::{m, t};
+/// The stream traits [`Mailbox::find`] needs (`TryStreamExt::try_next`, `try_collect`).
+pub use futures_util as futures;
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]

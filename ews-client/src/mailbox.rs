@@ -134,7 +134,7 @@ impl Mailbox {
     }
 
     /// The one response message of a one-item request, or its error.
-    async fn send_one<O: Operation>(
+    pub(crate) async fn send_one<O: Operation>(
         &self,
         request: &O,
     ) -> Result<<O::Response as ResponseBody>::Message, Error> {
