@@ -238,6 +238,7 @@ async fn a_file_attached_read_back_and_deleted() {
         .unwrap();
     let file = alice.file_attachment(&id).await.unwrap();
     assert_eq!(file.name.as_deref(), Some("data.bin"));
+    assert_eq!(file.size, Some(3000), "Exchange sets the size");
     assert_eq!(file.content.map(|c| c.0), Some(bytes));
     // the item lists it
     let item = alice.get(&draft).await.unwrap();
@@ -262,4 +263,51 @@ async fn a_file_attached_read_back_and_deleted() {
         assert!(!r.contains("RootItemId"), "{r}");
     }
     check_responses(&server);
+}
+
+#[tokio::test]
+async fn a_message_over_the_send_limit_is_refused_and_kept() {
+    let org = format!("{ORG}\n[limits]\nmax_send_bytes = 1000\n");
+    let server = serve(&org).await;
+    let boss = login(&server, "boss@contoso.com", "boss-pw").my_mailbox();
+    let big = t::Message::default()
+        .with_subject("Big")
+        .with_to_recipients(t::ArrayOfRecipients {
+            content: vec![t::ArrayOfRecipientsChoice::Mailbox(
+                t::EmailAddressType::default().with_email_address("assistant@contoso.com"),
+            )],
+        });
+    let draft = boss.save_draft(big.clone()).await.unwrap();
+    boss.attach_file(&draft, "big.bin", "application/octet-stream", vec![7; 2000])
+        .await
+        .unwrap();
+    let refused = boss
+        .send(&ews_client::m::SendItem::new(
+            true,
+            t::NonEmptyArrayOfBaseItemIds::new(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(
+                boss.get(&draft)
+                    .await
+                    .unwrap()
+                    .as_item()
+                    .item_id()
+                    .clone()
+                    .unwrap(),
+            )),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.response_code(),
+        Some(&Code::ErrorMessageSizeExceeded),
+        "{refused}"
+    );
+    // small enough: sent
+    boss.send_message(big.with_subject("Small")).await.unwrap();
+    let inbox = support::stored(&server, "assistant@contoso.com", Folder::Inbox);
+    assert_eq!(inbox.len(), 1, "only the small one arrived");
+    assert_eq!(
+        support::stored(&server, "boss@contoso.com", Folder::Drafts).len(),
+        1,
+        "the big draft is kept"
+    );
 }

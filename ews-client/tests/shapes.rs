@@ -266,3 +266,101 @@ async fn a_calendar_items_default_shape_has_its_time_place_and_people() {
     assert_eq!(c.categories, None, "categories are not in Default");
     check_responses(&server);
 }
+
+#[tokio::test]
+async fn mime_content_comes_with_get_item_only() {
+    use base64::Engine;
+    let server = serve(ORG).await;
+    let boss = login(&server, "boss@contoso.com", "boss-pw").my_mailbox();
+    let id = message(&boss).await;
+    let with_mime = shape(t::DefaultShapeNames::IdOnly, &[]).with_include_mime_content(true);
+    let item = get(&boss, &id, with_mime.clone()).await.unwrap();
+    let mime = item.as_item().mime_content().clone().expect("MimeContent");
+    assert_eq!(mime.character_set.as_deref(), Some("UTF-8"));
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(mime.value)
+        .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("Subject: Quarterly numbers\r\n"), "{text}");
+    assert!(text.contains("To: bob@contoso.com\r\n"), "{text}");
+    // FindItem refuses it, as Exchange does
+    let refused = find(&boss, with_mime).await;
+    assert_eq!(refused.unwrap_err(), Code::ErrorInvalidPropertyForOperation);
+    check_responses(&server);
+}
+
+#[tokio::test]
+async fn an_attached_items_mime_content_comes_with_the_attachment_shape() {
+    use base64::Engine;
+    let server = serve(ORG).await;
+    let boss = login(&server, "boss@contoso.com", "boss-pw").my_mailbox();
+    let id = message(&boss).await;
+    let attached = t::ItemAttachment::default()
+        .with_name("Forwarded")
+        .with_content(t::ItemAttachmentChoice::Message(
+            t::Message::default().with_subject("Forwarded note"),
+        ));
+    let created = boss
+        .send(&m::CreateAttachment::new(
+            id,
+            t::NonEmptyArrayOfAttachments::new(
+                t::NonEmptyArrayOfAttachmentsChoice::ItemAttachment(attached),
+            ),
+        ))
+        .await
+        .unwrap();
+    let m::ArrayOfResponseMessagesChoice::CreateAttachmentResponseMessage(info) = created
+        .response_messages
+        .content
+        .into_iter()
+        .next()
+        .unwrap()
+    else {
+        panic!("not a CreateAttachment answer")
+    };
+    let Some(t::ArrayOfAttachmentsChoice::ItemAttachment(a)) =
+        info.attachments.unwrap().content.into_iter().next()
+    else {
+        panic!("no item attachment")
+    };
+    let attachment_id = a.attachment_id.unwrap().id;
+    let read = |mime: bool| {
+        let shape = t::AttachmentResponseShape::default().with_include_mime_content(mime);
+        m::GetAttachment::new(t::NonEmptyArrayOfRequestAttachmentIds::new(
+            t::NonEmptyArrayOfRequestAttachmentIdsChoice::AttachmentId(
+                t::RequestAttachmentId::new(attachment_id.clone()),
+            ),
+        ))
+        .with_attachment_shape(shape)
+    };
+    for mime in [false, true] {
+        let got = boss.send(&read(mime)).await.unwrap();
+        let m::ArrayOfResponseMessagesChoice::GetAttachmentResponseMessage(info) =
+            got.response_messages.content.into_iter().next().unwrap()
+        else {
+            panic!("not a GetAttachment answer")
+        };
+        let Some(t::ArrayOfAttachmentsChoice::ItemAttachment(a)) =
+            info.attachments.unwrap().content.into_iter().next()
+        else {
+            panic!("no item attachment")
+        };
+        assert!(a.size.is_some_and(|s| s > 0), "a size");
+        let content = a.content.unwrap().as_item().mime_content().clone();
+        match content {
+            None => assert!(!mime),
+            Some(c) => {
+                assert!(mime);
+                let text = base64::engine::general_purpose::STANDARD
+                    .decode(c.value)
+                    .unwrap();
+                assert!(
+                    String::from_utf8(text)
+                        .unwrap()
+                        .contains("Subject: Forwarded note\r\n")
+                );
+            }
+        }
+    }
+    check_responses(&server);
+}

@@ -72,6 +72,9 @@ pub struct Limits {
     pub record_max_exchanges: usize,
     /// Bytes of request and response bodies the record keeps (the newest exchanges).
     pub record_max_bytes: usize,
+    /// Largest message sent (subject, body and attachments); a larger one is refused with
+    /// `ErrorMessageSizeExceeded`. Exchange 2016/2019's default `MaxSendSize` is 10 MB.
+    pub max_send_bytes: usize,
 }
 
 impl Default for Limits {
@@ -82,6 +85,7 @@ impl Default for Limits {
             body_timeout_ms: 30_000,
             record_max_exchanges: 1000,
             record_max_bytes: 64 << 20,
+            max_send_bytes: 10 << 20,
         }
     }
 }

@@ -276,12 +276,17 @@ pub struct Store {
     /// Mailboxes.
     pub mailboxes: Vec<Mailbox>,
     counter: u64,
+    /// The largest message sent, in bytes (`Limits::max_send_bytes`); `None` for no limit.
+    pub max_send_bytes: Option<usize>,
 }
 
 impl Store {
     /// The organisation's initial state.
     pub fn new(org: &Org) -> Result<Store, crate::Error> {
-        let mut store = Store::default();
+        let mut store = Store {
+            max_send_bytes: Some(org.limits.max_send_bytes),
+            ..Store::default()
+        };
         for (i, m) in org.mailboxes.iter().enumerate() {
             let smtp = m.smtp.to_ascii_lowercase();
             let mut folders = HashMap::new();

@@ -58,6 +58,33 @@ fn id_mut(a: &mut Attachment) -> &mut Option<t::AttachmentId> {
     }
 }
 
+/// Sets what Exchange sets on an attachment it stores: its `Size` (a file's content length; an
+/// item's written length) and `LastModifiedTime`.
+fn stamp(a: &mut Attachment) {
+    use ews_types::runtime::{XmlGroup, XmlWriter};
+    let now = Some(super::items::now());
+    match a {
+        Attachment::FileAttachment(f) => {
+            f.size = Some(f.content.as_ref().map_or(0, |c| c.0.len()) as i32);
+            f.last_modified_time = now;
+        }
+        Attachment::ItemAttachment(i) => {
+            let mut w = XmlWriter::new();
+            let written = i
+                .content
+                .as_ref()
+                .and_then(|c| {
+                    c.write_group(&mut w).ok()?;
+                    Some(w.into_string().len())
+                })
+                .unwrap_or(0);
+            i.size = Some(written as i32);
+            i.last_modified_time = now;
+        }
+        Attachment::ReferenceAttachment(r) => r.last_modified_time = now,
+    }
+}
+
 fn id_of(a: &Attachment) -> Option<&str> {
     match a {
         Attachment::FileAttachment(f) => f.attachment_id.as_ref(),
@@ -77,6 +104,7 @@ pub(super) fn assign_ids(store: &mut Store, mbx: usize, s: &mut Stored) {
     let ids: Vec<String> = (0..count).map(|_| store.new_id("A", mbx)).collect();
     if let Some(Some(list)) = attachments_mut(&mut s.item) {
         for (a, id) in list.content.iter_mut().zip(ids) {
+            stamp(a);
             *id_mut(a) = Some(t::AttachmentId {
                 id,
                 root_item_id: Some(root.id.clone()),
@@ -166,6 +194,7 @@ pub(crate) fn create(
                 root_item_change_key: root.change_key,
             };
             *id_mut(&mut a) = Some(attachment_id.clone());
+            stamp(&mut a);
             match list {
                 Some(list) => list.content.push(a.clone()),
                 None => *list = Some(t::NonEmptyArrayOfAttachments::new(a.clone())),
@@ -214,6 +243,10 @@ pub(crate) fn get(
     ctx: &Ctx,
     r: m::GetAttachment,
 ) -> Result<m::GetAttachmentResponse, Fault> {
+    let mime = r
+        .attachment_shape
+        .as_ref()
+        .is_some_and(|s| s.include_mime_content == Some(true));
     let out = request_ids(&r.attachment_ids)
         .into_iter()
         .map(|id| {
@@ -228,6 +261,13 @@ pub(crate) fn get(
                 let list = attachments_of(&s.item).ok_or_else(not_found)?;
                 let mut a = list.content[ai].clone();
                 bare_id(&mut a);
+                if let Attachment::ItemAttachment(i) = &mut a
+                    && let Some(item) = &mut i.content
+                    && mime
+                {
+                    let content = super::mime::attached(item);
+                    *item.as_item_mut().mime_content_mut() = Some(content);
+                }
                 Ok(vec![response_choice(a)])
             })();
             Choice::GetAttachmentResponseMessage(info(result))

@@ -273,6 +273,7 @@ fn create_one(
             }
             msg.date_time_sent = Some(now());
             msg.date_time_received = Some(now());
+            super::mime::check_send(store.max_send_bytes, &msg)?;
             let to = all_recipients(&msg);
             for a in to {
                 if let Some(mbx) = store.find_smtp(&a) {
@@ -652,6 +653,7 @@ pub(crate) fn send(
             msg.date_time_sent = Some(now());
             msg.date_time_received = Some(now());
             msg.is_draft = Some(false);
+            super::mime::check_send(store.max_send_bytes, &msg)?;
             let to = all_recipients(&msg);
             if to.is_empty() {
                 return Err((

@@ -1,11 +1,13 @@
 //! The operations: who acts, with which rights, and the dispatch to each operation.
 
 mod attachments;
+mod convert;
 mod delegates;
 mod folder_edits;
 mod folders;
 mod items;
 mod meetings;
+mod mime;
 mod movecopy;
 mod names;
 mod props;
@@ -137,6 +139,7 @@ pub(crate) fn dispatch(
         G::UpdateDelegate(r) => G::UpdateDelegateResponse(delegates::update(store, ctx, r)?),
         G::RemoveDelegate(r) => G::RemoveDelegateResponse(delegates::remove(store, ctx, r)?),
         G::ResolveNames(r) => G::ResolveNamesResponse(names::resolve(store, ctx, r)?),
+        G::ConvertId(r) => G::ConvertIdResponse(convert::convert(store, ctx, r)?),
         G::GetServerTimeZones(r) => G::GetServerTimeZonesResponse(zones::server_time_zones(r)),
         other => {
             return Err(Fault::new(

@@ -133,6 +133,8 @@ pub(crate) struct ItemShape {
     extra: Vec<String>,
     /// Extended properties asked for.
     extended: Vec<t::PathToExtendedField>,
+    /// `IncludeMimeContent` (GetItem only).
+    mime: bool,
 }
 
 impl ItemShape {
@@ -175,11 +177,19 @@ impl ItemShape {
             }
             extra.push(local);
         }
+        let mime = shape.include_mime_content == Some(true);
+        if find && mime {
+            return Err((
+                m::ResponseCode::ErrorInvalidPropertyForOperation,
+                "The property MimeContent can't be used in FindItem requests.".into(),
+            ));
+        }
         Ok(ItemShape {
             base: shape.base_shape,
             find,
             extra,
             extended,
+            mime,
         })
     }
 
@@ -238,8 +248,30 @@ impl ItemShape {
             .cloned()
             .collect();
         *shown.as_item_mut().extended_property_mut() = wanted;
+        if self.mime || self.extra.iter().any(|e| e == "MimeContent") {
+            *shown.as_item_mut().mime_content_mut() = Some(super::mime::content(&full_item(s)));
+        }
         shown
     }
+}
+
+/// The item with everything the server holds, attachments' content included (what its MIME
+/// content is made of).
+fn full_item(s: &Stored) -> t::ArrayOfRealItemsChoice {
+    let mut item = present(s, false);
+    let list = match (&mut item, &s.item) {
+        (t::ArrayOfRealItemsChoice::Message(m), Item::Message(held)) => {
+            Some((&mut m.attachments, &held.attachments))
+        }
+        (t::ArrayOfRealItemsChoice::CalendarItem(c), Item::Calendar(held)) => {
+            Some((&mut c.attachments, &held.attachments))
+        }
+        _ => None,
+    };
+    if let Some((shown, held)) = list {
+        shown.clone_from(held);
+    }
+    item
 }
 
 /// `item` with only its id and the child elements `keep` accepts: written, filtered as a tree,

@@ -285,6 +285,21 @@ def _():
     return seen
 
 
+@scenario("ConvertId: an item id to a hex entry id, an OWA id and back")
+def _():
+    from exchangelib.properties import EWS_ID, HEX_ENTRY_ID, OWA_ID, AlternateId
+
+    item = boss.calendar.all()[0]
+    original = AlternateId(id=item.id, format=EWS_ID, mailbox=boss.primary_smtp_address)
+    (hex_id,) = boss.protocol.convert_ids([original], destination_format=HEX_ENTRY_ID)
+    check(all(c in "0123456789ABCDEF" for c in hex_id.id), hex_id.id)
+    (owa,) = boss.protocol.convert_ids([hex_id], destination_format=OWA_ID)
+    (back,) = boss.protocol.convert_ids([owa], destination_format=EWS_ID)
+    check(back.id == item.id, (back.id, item.id))
+    check(boss.calendar.get(id=back.id).subject == item.subject, "the converted id reads the item")
+    return hex_id.id[:16]
+
+
 @scenario("impersonation by SID and UPN (exchangelib adds them to the SMTP address)")
 def _():
     a2 = account("svc-booking", "svc-pw", "a2@contoso.com", IMPERSONATION)
