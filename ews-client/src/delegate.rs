@@ -113,21 +113,18 @@ impl MailboxClient {
     }
 }
 
-/// The id of the item a `CreateItem` message reports.
+/// The id of the first item a response message carries (CreateItem, UpdateItem, MoveItem,
+/// CopyItem …), through the generated `items()` accessor.
 pub(crate) fn created_id(message: m::ArrayOfResponseMessagesChoice) -> Result<t::ItemId, Error> {
-    let m::ArrayOfResponseMessagesChoice::CreateItemResponseMessage(info) = message else {
-        return Err(Error::new(
-            ErrorKind::MalformedResponse,
-            "expected a CreateItemResponseMessage",
-        ));
-    };
-    info.items
-        .and_then(|items| items.content.into_iter().next())
-        .and_then(|item| item_id(&item).cloned())
+    message
+        .items()
+        .and_then(|items| items.content.first())
+        .and_then(item_id)
+        .cloned()
         .ok_or_else(|| {
             Error::new(
                 ErrorKind::MalformedResponse,
-                "the CreateItem response carries no ItemId",
+                "the response message carries no ItemId",
             )
         })
 }

@@ -191,13 +191,10 @@ impl Mailbox {
     /// `ErrorIrresolvableConflict` if someone changed the same item since `id`'s change key.
     pub async fn update(&self, id: &t::ItemId, changes: Changes) -> Result<t::ItemId, Error> {
         let request = changes.request(id)?;
-        let m::ArrayOfResponseMessagesChoice::UpdateItemResponseMessage(info) =
-            self.send_one(&request).await?
-        else {
-            return Err(malformed("expected an UpdateItemResponseMessage"));
-        };
-        info.items
-            .and_then(|i| i.content.into_iter().next())
+        let message = self.send_one(&request).await?;
+        message
+            .items()
+            .and_then(|i| i.content.first())
             .and_then(|item| item.as_item().item_id().clone())
             .ok_or_else(|| malformed("UpdateItem returned no item id"))
     }

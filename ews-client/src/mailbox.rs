@@ -225,13 +225,11 @@ impl Mailbox {
             t::ItemResponseShape::new(t::DefaultShapeNames::AllProperties),
             ids(id),
         );
-        let m::ArrayOfResponseMessagesChoice::GetItemResponseMessage(info) =
-            self.send_one(&request).await?
-        else {
-            return Err(malformed("expected a GetItemResponseMessage"));
-        };
-        info.items
-            .and_then(|i| i.content.into_iter().next())
+        let message = self.send_one(&request).await?;
+        message
+            .items()
+            .and_then(|i| i.content.first())
+            .cloned()
             .ok_or_else(|| malformed("GetItem returned no item"))
     }
 
@@ -260,7 +258,7 @@ impl Mailbox {
             item_ids: ids(id),
             return_new_item_ids: Some(true),
         };
-        new_id(self.send_one(&request).await?)
+        created_id(self.send_one(&request).await?)
     }
 
     /// Copies an item to a folder of this mailbox; returns the copy's id.
@@ -270,7 +268,7 @@ impl Mailbox {
             item_ids: ids(id),
             return_new_item_ids: Some(true),
         };
-        new_id(self.send_one(&request).await?)
+        created_id(self.send_one(&request).await?)
     }
 
     /// Accepts, tentatively accepts or declines a meeting request (or the calendar item it
@@ -337,21 +335,4 @@ fn ids(id: &t::ItemId) -> t::NonEmptyArrayOfBaseItemIds {
 
 fn malformed(what: &str) -> Error {
     Error::new(ErrorKind::MalformedResponse, what)
-}
-
-/// The new id of a moved or copied item.
-fn new_id(message: m::ArrayOfResponseMessagesChoice) -> Result<t::ItemId, Error> {
-    use m::ArrayOfResponseMessagesChoice as C;
-    let info = match message {
-        C::MoveItemResponseMessage(i) | C::CopyItemResponseMessage(i) => i,
-        _ => {
-            return Err(malformed(
-                "expected a MoveItem or CopyItem response message",
-            ));
-        }
-    };
-    info.items
-        .and_then(|i| i.content.into_iter().next())
-        .and_then(|item| item.as_item().item_id().clone())
-        .ok_or_else(|| malformed("the server returned no new item id"))
 }

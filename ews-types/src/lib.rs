@@ -65,6 +65,27 @@
 //! assert!(sender(&request).is_none());
 //! ```
 //!
+//! A member that several alternatives of a choice have, but not all, is a method of the choice
+//! returning it where it exists: the items of any item response message, the start of a
+//! calendar item or a meeting request.
+//!
+//! ```
+//! use ews_types::{m, t};
+//! let created = m::ArrayOfResponseMessagesChoice::CreateItemResponseMessage(
+//!     m::ItemInfoResponseMessage::new(t::ResponseClass::Success).with_items(t::ArrayOfRealItems {
+//!         content: vec![t::ArrayOfRealItemsChoice::Message(t::Message::default().with_item_id(t::ItemId::new("A")))],
+//!     }),
+//! );
+//! let first = created.items().and_then(|i| i.content.first()).and_then(|i| i.as_item().item_id().clone());
+//! assert_eq!(first.map(|id| id.id).as_deref(), Some("A"));
+//! let deleted = m::ArrayOfResponseMessagesChoice::DeleteItemResponseMessage(
+//!     m::DeleteItemResponseMessage::new(t::ResponseClass::Success),
+//! );
+//! assert!(deleted.items().is_none());
+//! let request = t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage::default());
+//! assert!(request.start().is_none() && request.as_item().subject().is_none());
+//! ```
+//!
 //! What does not compile:
 //!
 //! A destructive enum has no default:

@@ -172,6 +172,7 @@ impl Emitter<'_> {
             }
         }
         let accessors = self.choice_accessors(&names, &implements);
+        let members = self.member_accessors();
         quote! {
             /// Traits for the schema's base types (`base::Item`, `base::Message`, …), implemented
             /// by every type that extends them.
@@ -181,6 +182,7 @@ impl Emitter<'_> {
                 #(#traits)*
                 #(#impls)*
                 #accessors
+                #members
             }
         }
     }

@@ -6,6 +6,7 @@ mod choice;
 mod ctor;
 mod facets;
 mod items;
+mod members;
 mod ops;
 mod status;
 
