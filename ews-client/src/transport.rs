@@ -168,16 +168,41 @@ impl ReqwestTransport {
         {
             return Err(too_large(self.max_body));
         }
-        let mut body = Vec::new();
+        // Large chunks are kept as they arrive (no copy, no growing buffer), small ones
+        // gathered into blocks of `BLOCK` bytes (a server sending one-byte chunks costs no more),
+        // and all joined once at the end: reading up to the cap holds about the cap.
+        const BLOCK: usize = 64 << 10;
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut small = bytes::BytesMut::new();
+        let mut total = 0usize;
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > self.max_body {
+                    total += chunk.len();
+                    if total > self.max_body {
                         return Err(too_large(self.max_body));
                     }
-                    body.extend_from_slice(&chunk);
+                    if chunk.len() >= BLOCK {
+                        if !small.is_empty() {
+                            chunks.push(std::mem::take(&mut small).freeze());
+                        }
+                        chunks.push(chunk);
+                    } else {
+                        if small.is_empty() {
+                            small.reserve(BLOCK);
+                        }
+                        small.extend_from_slice(&chunk);
+                        if small.len() >= BLOCK {
+                            chunks.push(std::mem::take(&mut small).freeze());
+                        }
+                    }
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    if !small.is_empty() {
+                        chunks.push(small.freeze());
+                    }
+                    break;
+                }
                 Err(e) => {
                     let mut t = classify(e);
                     t.sent = true;
@@ -191,9 +216,22 @@ impl ReqwestTransport {
         Ok(HttpResponse {
             status,
             headers,
-            body: Bytes::from(body),
+            body: join(chunks, total),
         })
     }
+}
+
+/// The chunks of a body as one buffer: the chunk itself when there is one, else one copy into
+/// a buffer of the exact size, each chunk freed once copied.
+fn join(chunks: Vec<Bytes>, total: usize) -> Bytes {
+    if chunks.len() == 1 {
+        return chunks.into_iter().next().expect("one chunk");
+    }
+    let mut out = bytes::BytesMut::with_capacity(total);
+    for chunk in chunks {
+        out.extend_from_slice(&chunk);
+    }
+    out.freeze()
 }
 
 impl Transport for ReqwestTransport {
