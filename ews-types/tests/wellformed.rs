@@ -189,6 +189,18 @@ const EDGE_CASES: &[&str] = &[
     "<a p:x=\"1\"/>",
     "<a:b:c xmlns:a=\"urn:u\"/>",
     "<a xmlns:p=\"\"/>",
+    // namespace names: URIs and relative references pass; what is no URI reference is a
+    // namespace error for libxml2, as for the reader
+    "<a xmlns=\"urn:e&gt;f\"/>",
+    "<p:a xmlns:p=\"foo bar\"/>",
+    "<a xmlns=\"urn:\u{e9}\"/>",
+    "<a xmlns=\"urn:a%zz\"/>",
+    "<a xmlns=\"urn:a%41\"/>",
+    "<a xmlns=\"urn:a{b}|c\"/>",
+    "<a xmlns=\"urn:a[b]\"/>",
+    "<a xmlns=\"http://[::1]/x\"/>",
+    "<a xmlns=\"urn:a'b!$&amp;()*+,;=@~\"/>",
+    "<a xmlns=\"rel/path#frag\"/>",
     "<a xmlns:xml=\"urn:wrong\"/>",
     "<a xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"/>",
     "<a xmlns:xmlns=\"urn:u\"/>",
