@@ -104,6 +104,14 @@ pub(crate) struct Inner {
     pub delegated: bool,
 }
 
+impl From<ews_types::tz::ZoneError> for Error {
+    /// A zone that does not exist or a local time it skips is invalid input, so `?` on
+    /// [`Zone`](crate::Zone) calls works in functions returning this error.
+    fn from(e: ews_types::tz::ZoneError) -> Self {
+        Error::new(ErrorKind::InvalidInput, e.to_string()).with_source(e)
+    }
+}
+
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {

@@ -54,7 +54,7 @@ impl Mailbox {
                     return Ok(None);
                 };
                 let page = mailbox.find_page(&request).await?;
-                Ok(Some((
+                Ok::<_, Error>(Some((
                     stream::iter(page.items.into_iter().map(Ok)),
                     page.next,
                 )))

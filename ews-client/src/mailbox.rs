@@ -168,7 +168,7 @@ impl Mailbox {
     /// Exchange 2007 (whose schema has neither).
     ///
     /// ```no_run
-    /// # async fn run(mailbox: ews_client::Mailbox) -> Result<(), Box<dyn std::error::Error>> {
+    /// # async fn run(mailbox: ews_client::Mailbox) -> Result<(), ews_client::Error> {
     /// use ews_client::{Zone, chrono::NaiveDate, t};
     /// // 09:00 every Monday in Berlin, six times, across the October change of clocks
     /// let berlin = Zone::iana("Europe/Berlin")?;
