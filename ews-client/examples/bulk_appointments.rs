@@ -30,11 +30,20 @@ async fn main() -> std::process::ExitCode {
             .map(|s| s.trim().to_owned())
             .collect();
         let options = BulkOptions::default().on_progress(|p| {
-            let outcome = match p.result {
-                Ok(_) => "created".to_owned(),
-                Err(e) => format!("failed: {e}"),
+            let outcome = match p.error {
+                None => "created".to_owned(),
+                Some(e) => format!("failed: {e}"),
             };
-            eprintln!("[{}/{}] {}: {outcome}", p.done, p.total, p.mailbox);
+            let eta = p
+                .eta
+                .map(|d| format!(", about {}s left", d.as_secs()))
+                .unwrap_or_default();
+            eprintln!(
+                "[{}/{}] {}: {outcome}{eta}",
+                p.done,
+                p.total,
+                p.mailbox.unwrap_or("?")
+            );
         });
         let results = client
             .create_appointments(

@@ -1,40 +1,57 @@
-//! Bulk appointment insertion by impersonation: one appointment per mailbox.
+//! The same work over many mailboxes: [`fan_out`] runs any per-mailbox task, and
+//! [`Client::create_appointments`] is the seeds' first task on top of it.
 //!
-//! For each mailbox the factory builds a fresh `CalendarItem`; the helper creates it in that
-//! mailbox's calendar as the mailbox's owner, sending meeting requests
-//! (`SendToAllAndSaveCopy`) when it has attendees and `SendToNone` otherwise. Requests run
-//! concurrently up to a bound, each mailbox under its own throttling identity, with the
-//! client's retry policy (a creation whose outcome is unknown is reported, never resent). The
-//! result has one entry per mailbox, in input order; one mailbox's failure never stops the
-//! others.
+//! - **Any access mode**: the caller opens each [`Mailbox`] (by impersonation, as a delegate,
+//!   its own); the task does the same work on each.
+//! - **No head-of-line blocking**: up to `concurrency` tasks run at once and a new one starts
+//!   as soon as any finishes, so one mailbox waiting out a 30 s `BackOffMilliseconds` holds up
+//!   nobody else. Each mailbox's requests still go through the client's per-identity gates and
+//!   pauses.
+//! - **One result per mailbox, in input order**, whatever order they finished in; one
+//!   mailbox's failure never stops the others; a write whose outcome is unknown is reported as
+//!   such ([`Error::outcome_unknown`]), never resent.
+//! - **Progress**: after each mailbox, a [`Progress`] with the counts done, failed and
+//!   throttled, and an estimate of the time left.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-use ews_types::{m, t};
+use ews_types::t;
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use crate::client::Client;
-use crate::delegate::created_id;
 use crate::error::Error;
 use crate::impersonation::ConnectingSid;
+use crate::mailbox::Mailbox;
 
-/// Progress of a bulk run, passed to the callback after each mailbox finishes.
+/// Progress of a run, passed to the callback after each mailbox finishes.
 #[derive(Debug, Clone)]
 pub struct Progress<'a> {
+    /// The mailbox that just finished: its position in the input.
+    pub index: usize,
+    /// Its address, when the mailbox was opened by one.
+    pub mailbox: Option<&'a str>,
+    /// Its error, or `None` on success.
+    pub error: Option<&'a Error>,
     /// Mailboxes finished so far (this one included).
     pub done: usize,
+    /// Of those, the ones that failed.
+    pub failed: usize,
+    /// Of those, the ones that failed because the server kept throttling
+    /// ([`Error::is_throttled`]).
+    pub throttled: usize,
     /// Mailboxes in the run.
     pub total: usize,
-    /// The mailbox that just finished.
-    pub mailbox: &'a str,
-    /// Its result.
-    pub result: Result<&'a t::ItemId, &'a Error>,
+    /// Time since the run started.
+    pub elapsed: Duration,
+    /// Time left at the rate so far (`None` until one has finished).
+    pub eta: Option<Duration>,
 }
 
 type ProgressFn = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
 
-/// Options of [`Client::create_appointments`].
+/// Options of [`fan_out`] and [`Client::create_appointments`].
 #[derive(Clone)]
 pub struct BulkOptions {
     concurrency: usize,
@@ -61,7 +78,8 @@ impl std::fmt::Debug for BulkOptions {
 }
 
 impl BulkOptions {
-    /// How many mailboxes are worked on at once (default 10; at least 1).
+    /// How many mailboxes are worked on at once in total (default 10; at least 1). Each
+    /// identity is further bounded by the client's own per-identity concurrency.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self
@@ -74,17 +92,83 @@ impl BulkOptions {
     }
 }
 
-/// Whether the appointment invites anyone.
-fn has_attendees(item: &t::CalendarItem) -> bool {
-    let n = |a: &Option<t::NonEmptyArrayOfAttendees>| a.as_ref().map_or(0, |a| a.attendee.len());
-    n(&item.required_attendees) + n(&item.optional_attendees) + n(&item.resources) > 0
+/// Runs `task` on every mailbox, up to the options' concurrency at once, and returns one
+/// result per mailbox in input order. See the [module docs](crate::bulk).
+///
+/// ```no_run
+/// # async fn run(client: ews_client::Client) -> Result<(), ews_client::Error> {
+/// use ews_client::{ConnectingSid, bulk::{BulkOptions, fan_out}};
+/// use ews_client::t::DistinguishedFolderIdName as Folder;
+/// let mailboxes = ["ana@contoso.com", "ben@contoso.com"]
+///     .iter()
+///     .map(|a| Ok(client.impersonate(ConnectingSid::smtp(*a))?.mailbox()))
+///     .collect::<Result<Vec<_>, ews_client::Error>>()?;
+/// let found = fan_out(mailboxes, BulkOptions::default(), |mb| async move {
+///     mb.find_all(Folder::Inbox, ews_client::query::Query::new()).await.map(|items| items.len())
+/// })
+/// .await;
+/// # Ok(()) }
+/// ```
+pub async fn fan_out<T, F, Fut>(
+    mailboxes: Vec<Mailbox>,
+    options: BulkOptions,
+    task: F,
+) -> Vec<Result<T, Error>>
+where
+    F: Fn(Mailbox) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let total = mailboxes.len();
+    let started = Instant::now();
+    let addresses: Vec<Option<String>> = mailboxes
+        .iter()
+        .map(|m| m.address().map(str::to_owned))
+        .collect();
+    let mut results: Vec<Option<Result<T, Error>>> = (0..total).map(|_| None).collect();
+    let mut waiting = mailboxes.into_iter().enumerate();
+    let mut running = FuturesUnordered::new();
+    let task = &task;
+    let start = |(i, mailbox): (usize, Mailbox)| async move { (i, task(mailbox).await) };
+    for next in waiting.by_ref().take(options.concurrency) {
+        running.push(start(next));
+    }
+    let (mut done, mut failed, mut throttled) = (0, 0, 0);
+    while let Some((i, result)) = running.next().await {
+        if let Some(next) = waiting.next() {
+            running.push(start(next));
+        }
+        done += 1;
+        if let Err(e) = &result {
+            failed += 1;
+            throttled += usize::from(e.is_throttled());
+        }
+        if let Some(report) = &options.progress {
+            let elapsed = started.elapsed();
+            report(Progress {
+                index: i,
+                mailbox: addresses[i].as_deref(),
+                error: result.as_ref().err(),
+                done,
+                failed,
+                throttled,
+                total,
+                elapsed,
+                eta: Some(elapsed.mul_f64((total - done) as f64 / done as f64)),
+            });
+        }
+        results[i] = Some(result);
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every mailbox finished"))
+        .collect()
 }
 
 impl Client {
-    /// Creates one appointment in each mailbox's calendar by impersonation. See the
-    /// [module docs](crate::bulk).
-    ///
-    /// `mailboxes` are SMTP addresses; `factory` builds the appointment for one of them.
+    /// Creates one appointment in each mailbox's calendar by impersonation, with
+    /// [`Mailbox::create_appointment`] (invitations sent when it has attendees), through
+    /// [`fan_out`]. `mailboxes` are SMTP addresses; `factory` builds the appointment for one of
+    /// them. An address that cannot be impersonated gets its error in its slot.
     pub async fn create_appointments<F>(
         &self,
         mailboxes: &[String],
@@ -94,41 +178,28 @@ impl Client {
     where
         F: Fn(&str) -> t::CalendarItem,
     {
-        let total = mailboxes.len();
-        let done = AtomicUsize::new(0);
-        let factory = &factory;
-        let done = &done;
-        let options = &options;
-        futures_util::stream::iter(mailboxes.iter())
-            .map(|mailbox| async move {
-                let result = self.create_one(mailbox, factory(mailbox)).await;
-                if let Some(p) = &options.progress {
-                    p(Progress {
-                        done: done.fetch_add(1, Ordering::SeqCst) + 1,
-                        total,
-                        mailbox,
-                        result: result.as_ref(),
-                    });
+        // addresses that cannot be impersonated are answered without a task
+        let mut slots: Vec<Option<Result<t::ItemId, Error>>> = Vec::new();
+        let mut valid = Vec::new();
+        for m in mailboxes {
+            match self.impersonate(ConnectingSid::smtp(m)) {
+                Ok(as_owner) => {
+                    slots.push(None);
+                    valid.push(as_owner.mailbox());
                 }
-                result
-            })
-            .buffered(options.concurrency)
+                Err(e) => slots.push(Some(Err(e))),
+            }
+        }
+        let factory = &factory;
+        let mut created = fan_out(valid, options, |mb| async move {
+            let item = factory(mb.address().unwrap_or_default());
+            mb.create_appointment(item).await
+        })
+        .await
+        .into_iter();
+        slots
+            .into_iter()
+            .map(|slot| slot.unwrap_or_else(|| created.next().expect("one per valid mailbox")))
             .collect()
-            .await
-    }
-
-    async fn create_one(&self, mailbox: &str, item: t::CalendarItem) -> Result<t::ItemId, Error> {
-        let as_owner = self.impersonate(ConnectingSid::smtp(mailbox))?;
-        let invitations = if has_attendees(&item) {
-            t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy
-        } else {
-            t::CalendarItemCreateOrDeleteOperation::SendToNone
-        };
-        let request = m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
-            t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item),
-        ))
-        .with_send_meeting_invitations(invitations);
-        let mut results = as_owner.send_batch(&request, 1).await?;
-        created_id(results.remove(0)?)
     }
 }

@@ -158,3 +158,110 @@ async fn a_bad_mailbox_address_fails_alone() {
     assert_eq!(r[1].as_ref().unwrap_err().kind(), ErrorKind::InvalidInput);
     assert_eq!(script.count(), 2);
 }
+
+/// An organisation of `n` mailboxes `user00@…`, a boss with an assistant, and a service account
+/// that may impersonate.
+fn org(n: usize) -> String {
+    let mut toml = String::new();
+    for i in 0..n {
+        toml.push_str(&format!("[[mailbox]]\nsmtp = \"user{i:02}@contoso.com\"\n"));
+    }
+    toml.push_str(
+        r#"
+[[mailbox]]
+smtp = "boss@contoso.com"
+password = "boss-pw"
+[[mailbox]]
+smtp = "assistant@contoso.com"
+password = "assistant-pw"
+[[account]]
+user = "svc"
+password = "svc-pw"
+impersonation = true
+[[delegate]]
+principal = "boss@contoso.com"
+delegate = "assistant@contoso.com"
+calendar = "Editor"
+inbox = "Editor"
+"#,
+    );
+    toml
+}
+
+#[tokio::test]
+async fn a_throttled_mailbox_holds_up_nobody_else() {
+    let server = serve(&org(20)).await;
+    // user05 is told to wait 1.5 s once; the others are served at once
+    server
+        .control()
+        .throttle_identity("user05@contoso.com", 1, Duration::from_millis(1500));
+    let svc = login(&server, "svc", "svc-pw");
+    let boxes: Vec<String> = (0..20).map(|i| format!("user{i:02}@contoso.com")).collect();
+    let before_slow = Arc::new(AtomicUsize::new(usize::MAX));
+    let seen = before_slow.clone();
+    let results = svc
+        .create_appointments(
+            &boxes,
+            |m| appointment(&format!("Lesson for {m}"), &[]),
+            BulkOptions::default().concurrency(4).on_progress(move |p| {
+                if p.mailbox == Some("user05@contoso.com") {
+                    seen.store(p.done - 1, Ordering::SeqCst);
+                }
+                assert!(p.eta.is_some() && p.done <= p.total);
+            }),
+        )
+        .await;
+    // one result per mailbox, in input order, each created once
+    for (i, r) in results.iter().enumerate() {
+        let id = r.as_ref().unwrap();
+        let stored = stored(
+            &server,
+            &boxes[i],
+            ews_types::t::DistinguishedFolderIdName::Calendar,
+        );
+        assert_eq!(stored.len(), 1, "{}", boxes[i]);
+        assert_eq!(stored[0].0.id, id.id);
+    }
+    // the other 19 finished while user05 waited (an in-order buffer of 4, the helper before,
+    // finished 8: user00–04 and the three after user05, then stalled)
+    assert_eq!(before_slow.load(Ordering::SeqCst), 19);
+}
+
+#[tokio::test]
+async fn fan_out_runs_one_task_in_every_access_mode() {
+    use ews_client::bulk::fan_out;
+    use ews_client::{ConnectingSid, query::Query};
+    use ews_types::t::DistinguishedFolderIdName as Folder;
+    let server = serve(&org(2)).await;
+    let svc = login(&server, "svc", "svc-pw");
+    let assistant = login(&server, "assistant@contoso.com", "assistant-pw");
+    let mailboxes = vec![
+        svc.impersonate(ConnectingSid::smtp("user00@contoso.com"))
+            .unwrap()
+            .mailbox(),
+        assistant.delegate_to("boss@contoso.com").unwrap(),
+        assistant.my_mailbox(),
+        svc.impersonate(ConnectingSid::smtp("user01@contoso.com"))
+            .unwrap()
+            .mailbox(),
+    ];
+    let out = fan_out(mailboxes, BulkOptions::default(), |mb| async move {
+        let subject = format!("Note in {}", mb.address().unwrap_or("my own"));
+        mb.save_draft(ews_types::t::Message::default().with_subject(subject.as_str()))
+            .await?;
+        let drafts = mb.find_all(Folder::Drafts, Query::new()).await?;
+        Ok(drafts
+            .iter()
+            .filter_map(|d| d.as_item().subject().clone())
+            .collect::<Vec<_>>())
+    })
+    .await;
+    assert_eq!(out.len(), 4);
+    assert_eq!(out[0].as_ref().unwrap(), &["Note in user00@contoso.com"]);
+    // the assistant is the boss's delegate for the calendar and the inbox, not the drafts: that
+    // slot holds the error, named as a missing delegate right, and the others are unaffected
+    let denied = out[1].as_ref().unwrap_err();
+    assert!(denied.delegation_problem().is_some(), "{denied}");
+    assert_eq!(out[2].as_ref().unwrap(), &["Note in my own"]);
+    assert_eq!(out[3].as_ref().unwrap(), &["Note in user01@contoso.com"]);
+}

@@ -14,6 +14,7 @@ pub struct Control {
     concurrency_limit: AtomicUsize,
     require_anchor: AtomicBool,
     busy: Mutex<Option<(usize, u64)>>,
+    busy_for: Mutex<HashMap<String, (usize, u64)>>,
     unavailable: AtomicUsize,
     in_flight: Mutex<HashMap<String, usize>>,
     record: Mutex<Record>,
@@ -98,7 +99,33 @@ impl Control {
         *self.busy.lock().expect("lock") = Some((n, back_off.as_millis() as u64));
     }
 
-    pub(crate) fn take_busy(&self) -> Option<u64> {
+    /// The next `n` requests of one identity (the impersonated or anchor mailbox's SMTP
+    /// address, else the account) get an `ErrorServerBusy` fault with `BackOffMilliseconds`;
+    /// other identities are served as usual. Identities compare case-insensitively.
+    pub fn throttle_identity(&self, identity: &str, n: usize, back_off: Duration) {
+        self.busy_for.lock().expect("lock").insert(
+            identity.to_ascii_lowercase(),
+            (n, back_off.as_millis() as u64),
+        );
+    }
+
+    /// A busy fault's back-off for a request of `identity`, if one is due.
+    pub(crate) fn take_busy_for(&self, identity: &str) -> Option<u64> {
+        let mut m = self.busy_for.lock().expect("lock");
+        match m.get_mut(&identity.to_ascii_lowercase()) {
+            Some((n, ms)) if *n > 0 => {
+                *n -= 1;
+                Some(*ms)
+            }
+            _ => None,
+        }
+        .or_else(|| {
+            drop(m);
+            self.take_busy()
+        })
+    }
+
+    fn take_busy(&self) -> Option<u64> {
         let mut b = self.busy.lock().expect("lock");
         match &mut *b {
             Some((n, ms)) if *n > 0 => {

@@ -294,8 +294,13 @@ async fn handle(state: &State, account: Account, headers: &HeaderMap, request: &
             self.0.control.leave(&self.1);
         }
     }
+    let who = match ctx.acting {
+        Some(i) => state.store().mailboxes[i].smtp.clone(),
+        None => ctx.account.login.clone(),
+    };
+    let busy = state.control.take_busy_for(&who);
     let _leave = Leave(state, identity);
-    if let Some(ms) = state.control.take_busy() {
+    if let Some(ms) = busy {
         let f = Fault::new(
             m::ResponseCode::ErrorServerBusy,
             "The server cannot service this request right now. Try again later.",
