@@ -118,17 +118,36 @@ where
     F: Fn(Mailbox) -> Fut,
     Fut: std::future::Future<Output = Result<T, Error>>,
 {
+    let jobs = mailboxes.into_iter().map(|m| (m, ())).collect();
+    fan_out_with(jobs, options, |m, ()| task(m)).await
+}
+
+/// [`fan_out`] with a value of the caller's for each mailbox (a key, a row of a file) handed
+/// to the task beside it.
+pub async fn fan_out_with<J, T, F, Fut>(
+    jobs: Vec<(Mailbox, J)>,
+    options: BulkOptions,
+    task: F,
+) -> Vec<Result<T, Error>>
+where
+    F: Fn(Mailbox, J) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let mailboxes = jobs;
     let total = mailboxes.len();
     let started = Instant::now();
     let addresses: Vec<Option<String>> = mailboxes
         .iter()
-        .map(|m| m.address().map(str::to_owned))
+        .map(|(m, _)| m.address().map(str::to_owned))
         .collect();
     let mut results: Vec<Option<Result<T, Error>>> = (0..total).map(|_| None).collect();
     let mut waiting = mailboxes.into_iter().enumerate();
     let mut running = FuturesUnordered::new();
     let task = &task;
-    let start = |(i, mailbox): (usize, Mailbox)| async move { (i, task(mailbox).await) };
+    let start = |(i, (mailbox, job)): (usize, (Mailbox, J))| {
+        let running = task(mailbox, job);
+        async move { (i, running.await) }
+    };
     for next in waiting.by_ref().take(options.concurrency) {
         running.push(start(next));
     }

@@ -40,6 +40,7 @@ mod find;
 mod impersonation;
 mod mailbox;
 mod ntlm;
+pub mod once;
 mod permissions;
 pub mod query;
 mod redact;

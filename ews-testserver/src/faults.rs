@@ -15,6 +15,8 @@ pub struct Control {
     require_anchor: AtomicBool,
     busy: Mutex<Option<(usize, u64)>>,
     busy_for: Mutex<HashMap<String, (usize, u64)>>,
+    /// `identity|operation` → answers still to lose.
+    lost_for: Mutex<HashMap<String, usize>>,
     unavailable: AtomicUsize,
     in_flight: Mutex<HashMap<String, usize>>,
     record: Mutex<Record>,
@@ -107,6 +109,28 @@ impl Control {
             identity.to_ascii_lowercase(),
             (n, back_off.as_millis() as u64),
         );
+    }
+
+    /// The next `n` requests of one identity for `operation` (`"CreateItem"`) are carried out
+    /// and their answers never sent: the connection stays silent until the client gives up. A
+    /// write's outcome is then unknown to the client, though it happened.
+    pub fn lose_answers_for(&self, identity: &str, operation: &str, n: usize) {
+        self.lost_for
+            .lock()
+            .expect("lock")
+            .insert(format!("{}|{operation}", identity.to_ascii_lowercase()), n);
+    }
+
+    /// Whether the answer to this `operation` request of `identity` is to be lost.
+    pub(crate) fn take_lost_for(&self, identity: &str, operation: &str) -> bool {
+        let mut m = self.lost_for.lock().expect("lock");
+        match m.get_mut(&format!("{}|{operation}", identity.to_ascii_lowercase())) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// A busy fault's back-off for a request of `identity`, if one is due.

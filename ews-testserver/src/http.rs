@@ -327,6 +327,10 @@ async fn handle(state: &State, account: Account, headers: &HeaderMap, request: &
             ))
         })
     };
+    if state.control.take_lost_for(&who, &op) {
+        // carried out, never answered: the client's wait ends this future
+        std::future::pending::<()>().await;
+    }
     match result.map(response) {
         Ok(Ok(text)) => (StatusCode::OK, Some(op), text, Vec::new()),
         Ok(Err(e)) => {
