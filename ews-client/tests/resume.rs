@@ -44,7 +44,9 @@ fn client(server: &ews_testserver::TestServer) -> ews_client::Client {
 #[tokio::test]
 async fn a_lost_answer_is_resolved_by_its_key() {
     let server = serve(&org(1)).await;
-    server.control().lose_answers_for("user00@contoso.com", "CreateItem", 1);
+    server
+        .control()
+        .lose_answers_for("user00@contoso.com", "CreateItem", 1);
     let c = client(&server);
     let mb = c
         .impersonate(ConnectingSid::smtp("user00@contoso.com"))
@@ -63,7 +65,9 @@ async fn a_lost_answer_is_resolved_by_its_key() {
     );
 
     // by key: the lost answer is resolved by a lookup, and nothing is sent twice
-    server.control().lose_answers_for("user00@contoso.com", "CreateItem", 1);
+    server
+        .control()
+        .lose_answers_for("user00@contoso.com", "CreateItem", 1);
     let created = mb
         .create_appointment_once("k-1", appointment("Keyed", &[]))
         .await
@@ -103,8 +107,12 @@ async fn a_run_killed_halfway_resumes_and_every_mailbox_ends_with_one() {
     let server = serve(&org(n)).await;
     server.control().set_latency(Duration::from_millis(20));
     // two mailboxes lose their answer once: outcome unknown, resolved by key
-    server.control().lose_answers_for("user07@contoso.com", "CreateItem", 1);
-    server.control().lose_answers_for("user31@contoso.com", "CreateItem", 1);
+    server
+        .control()
+        .lose_answers_for("user07@contoso.com", "CreateItem", 1);
+    server
+        .control()
+        .lose_answers_for("user31@contoso.com", "CreateItem", 1);
     let c = client(&server);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.checkpoint");
