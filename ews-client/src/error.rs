@@ -147,6 +147,36 @@ impl Error {
         }
     }
 
+    /// This error again for item `index` of a batch the whole request failed for: the same
+    /// kind, codes and outcome; the source, which cannot be copied, in the message.
+    pub(crate) fn for_item(&self, index: usize) -> Error {
+        let i = &self.inner;
+        let message = match &i.source {
+            Some(source) => format!("{}: {source}", i.message),
+            None => i.message.clone(),
+        };
+        Error {
+            inner: Box::new(Inner {
+                kind: i.kind,
+                message,
+                operation: i.operation,
+                request_id: i.request_id.clone(),
+                status: i.status,
+                response_code: i.response_code.clone(),
+                inner_response_code: i.inner_response_code.clone(),
+                message_xml: i.message_xml.clone(),
+                retry_after: i.retry_after,
+                outcome_unknown: i.outcome_unknown,
+                location: i.location.clone(),
+                cas_error_code: i.cas_error_code.clone(),
+                position: i.position,
+                item_index: Some(index),
+                source: None,
+                delegated: i.delegated,
+            }),
+        }
+    }
+
     pub(crate) fn inner_mut(&mut self) -> &mut Inner {
         &mut self.inner
     }

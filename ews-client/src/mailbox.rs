@@ -188,10 +188,7 @@ impl Mailbox {
     /// # Ok(()) }
     /// ```
     pub async fn create_appointment(&self, item: t::CalendarItem) -> Result<t::ItemId, Error> {
-        let attendees = item.required_attendees.is_some()
-            || item.optional_attendees.is_some()
-            || item.resources.is_some();
-        let invitations = if attendees {
+        let invitations = if has_attendees(&item) {
             t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy
         } else {
             t::CalendarItemCreateOrDeleteOperation::SendToNone
@@ -200,6 +197,66 @@ impl Mailbox {
         let item = t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item);
         self.create(item, Folder::Calendar, None, Some(invitations))
             .await
+    }
+
+    /// Creates several appointments in this mailbox's calendar, `batch` per CreateItem request
+    /// (at least 1, at most [`MAX_BATCH`]), as [`Mailbox::create_appointment`] creates one:
+    /// invitations go out for those with attendees (which are batched apart from those
+    /// without). One result per appointment, in order: an item the server stopped at
+    /// (`ErrorBatchProcessingStopped`) is reported as not processed; when a whole request fails,
+    /// each of its items gets that error, with its outcome (unknown after a timeout).
+    ///
+    /// Microsoft gives no hard cap, asks for small batches and runs a request for at most one
+    /// minute; 10 is a safe size, exchangelib uses 100.
+    pub async fn create_appointments(
+        &self,
+        items: Vec<t::CalendarItem>,
+        batch: usize,
+    ) -> Vec<Result<t::ItemId, Error>> {
+        let batch = batch.clamp(1, MAX_BATCH);
+        let version = self.client.requested_version();
+        let mut out: Vec<Option<Result<t::ItemId, Error>>> = items.iter().map(|_| None).collect();
+        // (index, item) by invitation mode, each group in input order
+        let (inviting, quiet): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .enumerate()
+            .partition(|(_, item)| has_attendees(item));
+        for (group, mode) in [
+            (
+                inviting,
+                t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy,
+            ),
+            (quiet, t::CalendarItemCreateOrDeleteOperation::SendToNone),
+        ] {
+            let mut group = group.into_iter().peekable();
+            while group.peek().is_some() {
+                let chunk: Vec<(usize, t::CalendarItem)> = group.by_ref().take(batch).collect();
+                let indices: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
+                let list = NonEmpty::collect(chunk.into_iter().map(|(_, item)| {
+                    t::NonEmptyArrayOfAllItemsChoice::CalendarItem(zones_for(version, item))
+                }))
+                .expect("a chunk holds at least one item");
+                let request = m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(list))
+                    .with_saved_item_folder_id(self.target(Folder::Calendar))
+                    .with_send_meeting_invitations(mode);
+                match self.client.send_batch(&request, indices.len()).await {
+                    Ok(results) => {
+                        for (i, r) in indices.iter().zip(results) {
+                            out[*i] = Some(r.map_err(|e| self.mark(e)).and_then(created_id));
+                        }
+                    }
+                    Err(e) => {
+                        let e = self.mark(e);
+                        for (k, i) in indices.iter().enumerate() {
+                            out[*i] = Some(Err(e.for_item(k)));
+                        }
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .map(|r| r.expect("every item was in a batch"))
+            .collect()
     }
 
     /// Saves a message in this mailbox's Drafts; returns its id.
@@ -288,6 +345,17 @@ impl Mailbox {
     pub fn client(&self) -> &Client {
         &self.client
     }
+}
+
+/// Items per CreateItem request that [`Mailbox::create_appointments`] allows (exchangelib's
+/// chunk size; Microsoft asks for small batches within one minute of work).
+pub const MAX_BATCH: usize = 100;
+
+/// Whether the appointment invites anyone (then it is a meeting).
+fn has_attendees(item: &t::CalendarItem) -> bool {
+    item.required_attendees.is_some()
+        || item.optional_attendees.is_some()
+        || item.resources.is_some()
 }
 
 /// `item` with its zones as `version` takes them: Exchange 2007's schema has no
