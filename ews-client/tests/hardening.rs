@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ews_client::{Client, ConnectingSid, Credentials, ErrorKind, RetryPolicy, t};
-use support::{get_item, get_item_ok, head, raw_server, read_request};
+use support::{answering, get_item, get_item_ok, head, raw_server, read_request};
 use tokio::io::AsyncWriteExt;
 
 /// Counts the bytes allocated now and the most at any time.
@@ -180,23 +180,16 @@ fn gzip_spaces(n: usize) -> Vec<u8> {
 #[tokio::test]
 async fn a_gzip_bomb_stops_at_the_default_cap_within_bounded_memory() {
     let _one = MEASURE.lock().await;
-    let bomb = Arc::new(gzip_spaces(96 * MIB));
+    let bomb = gzip_spaces(96 * MIB);
     assert!(bomb.len() < 2 * MIB, "{} bytes on the wire", bomb.len());
-    let (url, _) = raw_server(move |mut sock| {
-        let bomb = bomb.clone();
-        async move {
-            let h = head(
-                "200 OK",
-                &[
-                    ("content-type", "text/xml".into()),
-                    ("content-encoding", "gzip".into()),
-                    ("content-length", bomb.len().to_string()),
-                ],
-            );
-            let _ = sock.write_all(h.as_bytes()).await;
-            let _ = sock.write_all(&bomb).await;
-        }
-    })
+    let (url, _) = answering(
+        "200 OK",
+        vec![
+            ("content-type", "text/xml".into()),
+            ("content-encoding", "gzip".into()),
+        ],
+        bomb,
+    )
     .await;
     let c = no_retry(url).build().unwrap();
     let (e, peak) = peak_of(c.send(&get_item(1))).await;
@@ -210,34 +203,18 @@ async fn a_gzip_bomb_stops_at_the_default_cap_within_bounded_memory() {
 
 /// A server that answers every request with `307` to `location`.
 async fn redirecting(location: String) -> String {
-    let (url, _) = raw_server(move |mut sock| {
-        let location = location.clone();
-        async move {
-            let h = head(
-                "307 Temporary Redirect",
-                &[("location", location), ("content-length", "0".into())],
-            );
-            let _ = sock.write_all(h.as_bytes()).await;
-        }
-    })
-    .await;
-    url
+    answering("307 Temporary Redirect", vec![("location", location)], "")
+        .await
+        .0
 }
 
 #[tokio::test]
 async fn a_callers_reqwest_client_that_follows_a_redirect_gets_an_error_without_the_token() {
-    let (target, hits) = raw_server(|mut sock| async move {
-        let body = get_item_ok(1);
-        let h = head(
-            "200 OK",
-            &[
-                ("content-type", "text/xml".into()),
-                ("content-length", body.len().to_string()),
-            ],
-        );
-        let _ = sock.write_all(h.as_bytes()).await;
-        let _ = sock.write_all(body.as_bytes()).await;
-    })
+    let (target, hits) = answering(
+        "200 OK",
+        vec![("content-type", "text/xml".into())],
+        get_item_ok(1),
+    )
     .await;
     let url = redirecting(format!("{target}?access_token=s3cr3t-t0ken")).await;
     // reqwest's default policy follows up to ten redirects
@@ -271,17 +248,14 @@ async fn a_callers_reqwest_client_that_follows_a_redirect_gets_an_error_without_
 
 #[tokio::test]
 async fn errors_never_show_cookies_or_realms() {
-    let (url, _) = raw_server(|mut sock| async move {
-        let h = head(
-            "401 Unauthorized",
-            &[
-                ("www-authenticate", "Basic realm=\"s3cr3t-realm\"".into()),
-                ("set-cookie", "X-BackEndCookie=c00kie-value; path=/".into()),
-                ("content-length", "0".into()),
-            ],
-        );
-        let _ = sock.write_all(h.as_bytes()).await;
-    })
+    let (url, _) = answering(
+        "401 Unauthorized",
+        vec![
+            ("www-authenticate", "Basic realm=\"s3cr3t-realm\"".into()),
+            ("set-cookie", "X-BackEndCookie=c00kie-value; path=/".into()),
+        ],
+        "",
+    )
     .await;
     let c = no_retry(url)
         .credentials(Credentials::basic("svc", "pw"))
@@ -289,18 +263,11 @@ async fn errors_never_show_cookies_or_realms() {
         .unwrap();
     let e = c.send(&get_item(1)).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
-    let (url, _) = raw_server(|mut sock| async move {
-        let body = "<html>busy</html>";
-        let h = head(
-            "503 Service Unavailable",
-            &[
-                ("set-cookie", "X-BackEndOverrideCookie=c00kie-value".into()),
-                ("content-length", body.len().to_string()),
-            ],
-        );
-        let _ = sock.write_all(h.as_bytes()).await;
-        let _ = sock.write_all(body.as_bytes()).await;
-    })
+    let (url, _) = answering(
+        "503 Service Unavailable",
+        vec![("set-cookie", "X-BackEndOverrideCookie=c00kie-value".into())],
+        "<html>busy</html>",
+    )
     .await;
     let c = no_retry(url).build().unwrap();
     let e2 = c.send(&get_item(1)).await.unwrap_err();

@@ -207,23 +207,11 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 
 /// A server answering every request with `body` as a gzip-encoded XML response.
 async fn serve_gzip(body: Vec<u8>) -> String {
-    let (url, _) = raw_server(move |mut sock| {
-        let body = body.clone();
-        async move {
-            let h = head(
-                "200 OK",
-                &[
-                    ("content-type", "text/xml".into()),
-                    ("content-encoding", "gzip".into()),
-                    ("content-length", body.len().to_string()),
-                ],
-            );
-            let _ = sock.write_all(h.as_bytes()).await;
-            let _ = sock.write_all(&body).await;
-        }
-    })
-    .await;
-    url
+    let headers = vec![
+        ("content-type", "text/xml".into()),
+        ("content-encoding", "gzip".into()),
+    ];
+    answering("200 OK", headers, body).await.0
 }
 
 #[tokio::test]

@@ -266,6 +266,43 @@ where
     (format!("http://{addr}/EWS/Exchange.asmx"), count)
 }
 
+/// A raw TCP server answering every request with `status`, `headers`, a `Content-Length` and
+/// `body`. Returns the endpoint URL and a connection counter.
+pub async fn answering(
+    status: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: impl Into<Bytes>,
+) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::AsyncWriteExt;
+    let body: Bytes = body.into();
+    raw_server(move |mut sock| {
+        let (headers, body) = (headers.clone(), body.clone());
+        async move {
+            let mut all = headers;
+            all.push(("content-length", body.len().to_string()));
+            let h = head(status, &all);
+            let _ = sock.write_all(h.as_bytes()).await;
+            let _ = sock.write_all(&body).await;
+        }
+    })
+    .await
+}
+
+/// Every request a test server received for `op`, each validated by xmllint.
+pub fn sent(server: &ews_testserver::TestServer, op: &str) -> Vec<String> {
+    let requests: Vec<String> = server
+        .control()
+        .exchanges()
+        .iter()
+        .filter(|e| e.operation.as_deref() == Some(op))
+        .map(|e| e.request.clone())
+        .collect();
+    for r in &requests {
+        validate_request(r);
+    }
+    requests
+}
+
 /// Reads the next request of a persistent connection (head and `Content-Length` body) from
 /// `sock`, with `buf` holding what was read past the previous one; returns its head, or `None`
 /// when the connection ends.
