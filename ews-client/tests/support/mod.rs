@@ -2,6 +2,8 @@
 //! transport (no sockets, so tokio's paused clock stays exact).
 #![allow(dead_code, missing_docs)]
 
+pub mod e2e_org;
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
