@@ -9,26 +9,51 @@ use quick_xml::name::{QName, ResolveResult};
 
 use super::XmlReader;
 
+/// ASCII bytes that may start a name part (letters, `_`) and that may continue one (also
+/// digits, `-`, `.`), looked up once per byte.
+const ASCII_START: [bool; 256] = ascii_table(false);
+const ASCII_NAME: [bool; 256] = ascii_table(true);
+
+const fn ascii_table(continuing: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphabetic()
+            || b == b'_'
+            || (continuing && (b.is_ascii_digit() || b == b'-' || b == b'.'));
+        c += 1;
+    }
+    t
+}
+
 /// Whether `name` is a QName of XML Namespaces 1.0: an NCName, or two joined by one colon.
 pub(super) fn check_qname(name: &str) -> Result<(), String> {
-    // the common case: ASCII letters, digits, `_`, `-`, `.`, at most one colon inside
+    // the common case, in one pass: ASCII name parts, at most one colon, each part starting
+    // with a letter or `_`
     let b = name.as_bytes();
-    if !b.is_empty()
-        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':'))
+    if let Some((&first, rest)) = b.split_first()
+        && ASCII_START[first as usize]
     {
-        match name.find(':') {
-            None => return Ok(()),
-            Some(i) => {
-                let local = &b[i + 1..];
-                if !local.is_empty()
-                    && (local[0].is_ascii_alphabetic() || local[0] == b'_')
-                    && !local.contains(&b':')
-                {
-                    return Ok(());
+        let mut colon = false;
+        let mut ok = true;
+        let mut i = 0;
+        while i < rest.len() {
+            let c = rest[i];
+            if c == b':' {
+                if colon || !rest.get(i + 1).is_some_and(|n| ASCII_START[*n as usize]) {
+                    ok = false;
+                    break;
                 }
+                colon = true;
+            } else if !ASCII_NAME[c as usize] {
+                ok = false;
+                break;
             }
+            i += 1;
+        }
+        if ok {
+            return Ok(());
         }
     }
     let ncname = |n: &str| {
@@ -209,3 +234,28 @@ fn check_uri(name: &str) -> Result<(), String> {
 
 const XML_URI: &str = "http://www.w3.org/XML/1998/namespace";
 const XMLNS_URI: &str = "http://www.w3.org/2000/xmlns/";
+
+#[cfg(test)]
+mod tests {
+    use super::check_qname;
+
+    #[test]
+    fn qnames_as_namespaces_1_0_defines_them() {
+        for ok in [
+            "a",
+            "a:b",
+            "_x-1.2:y_3",
+            "t:CalendarItem",
+            "é",
+            "p:é",
+            "a·b",
+        ] {
+            assert!(check_qname(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", ":a", "a:", "a:b:c", "1a", "a:1", "-a", "a b", "a::b", "p:-x", ".a",
+        ] {
+            assert!(check_qname(bad).is_err(), "{bad:?}");
+        }
+    }
+}
