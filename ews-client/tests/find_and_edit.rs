@@ -37,6 +37,14 @@ calendar = "Editor"
 inbox = "Editor"
 "#;
 
+/// Alice's mailbox, by impersonation.
+fn alice(server: &ews_testserver::TestServer) -> Mailbox {
+    login(server, "svc-booking", "svc-pw")
+        .impersonate(ConnectingSid::smtp("alice@contoso.com"))
+        .unwrap()
+        .mailbox()
+}
+
 fn subject(item: &t::ArrayOfRealItemsChoice) -> String {
     item.as_item().subject().clone().unwrap_or_default()
 }
@@ -55,11 +63,7 @@ async fn fill_inbox(mb: &Mailbox) {
 #[tokio::test]
 async fn find_streams_every_page_filtered_and_sorted() {
     let server = serve(ORG).await;
-    let svc = login(&server, "svc-booking", "svc-pw");
-    let alice = svc
-        .impersonate(ConnectingSid::smtp("alice@contoso.com"))
-        .unwrap()
-        .mailbox();
+    let alice = alice(&server);
     fill_inbox(&alice).await;
 
     let query = Query::new()
@@ -108,11 +112,7 @@ async fn find_streams_every_page_filtered_and_sorted() {
 #[tokio::test]
 async fn a_failed_page_ends_the_stream_with_its_error() {
     let server = serve(ORG).await;
-    let svc = login(&server, "svc-booking", "svc-pw");
-    let alice = svc
-        .impersonate(ConnectingSid::smtp("alice@contoso.com"))
-        .unwrap()
-        .mailbox();
+    let alice = alice(&server);
     fill_inbox(&alice).await;
     // a constant that is no date for a date property: the server refuses the restriction
     let query = Query::new().filter(Field::from(F::ItemDateTimeCreated).gt("yesterday"));
@@ -166,11 +166,7 @@ async fn update_moves_an_appointment_and_renames_it() {
 #[tokio::test]
 async fn changes_that_cannot_apply_are_refused_before_sending() {
     let server = serve(ORG).await;
-    let svc = login(&server, "svc-booking", "svc-pw");
-    let alice = svc
-        .impersonate(ConnectingSid::smtp("alice@contoso.com"))
-        .unwrap()
-        .mailbox();
+    let alice = alice(&server);
     let draft = alice
         .save_draft(t::Message::default().with_subject("Draft"))
         .await
@@ -203,11 +199,7 @@ async fn changes_that_cannot_apply_are_refused_before_sending() {
 #[tokio::test]
 async fn a_file_attached_read_back_and_deleted() {
     let server = serve(ORG).await;
-    let svc = login(&server, "svc-booking", "svc-pw");
-    let alice = svc
-        .impersonate(ConnectingSid::smtp("alice@contoso.com"))
-        .unwrap()
-        .mailbox();
+    let alice = alice(&server);
     let draft = alice
         .save_draft(t::Message::default().with_subject("With a file"))
         .await

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ews_client::{Client, ConnectingSid, Credentials, ErrorKind, RetryPolicy, t};
-use support::{answering, get_item, get_item_ok, head, raw_server, read_request};
+use support::{answering, endless_chunks, get_item, get_item_ok, head, raw_server, read_request};
 use tokio::io::AsyncWriteExt;
 
 /// Counts the bytes allocated now and the most at any time.
@@ -49,19 +49,7 @@ fn no_retry(url: String) -> ews_client::ClientBuilder {
 async fn the_default_cap_stops_an_endless_body_within_bounded_memory() {
     let _one = MEASURE.lock().await;
     assert_eq!(ews_client::DEFAULT_MAX_BODY, 64 * MIB);
-    let (url, _) = raw_server(|mut sock| async move {
-        let h = head(
-            "200 OK",
-            &[
-                ("content-type", "text/xml".into()),
-                ("transfer-encoding", "chunked".into()),
-            ],
-        );
-        let _ = sock.write_all(h.as_bytes()).await;
-        let chunk = format!("{:x}\r\n{}\r\n", 1 << 16, " ".repeat(1 << 16));
-        while sock.write_all(chunk.as_bytes()).await.is_ok() {}
-    })
-    .await;
+    let url = endless_chunks(1 << 16).await;
     let c = no_retry(url).build().unwrap();
     let (e, peak) = peak_of(c.send(&get_item(1))).await;
     let e = e.unwrap_err();
@@ -76,19 +64,7 @@ async fn the_default_cap_stops_an_endless_body_within_bounded_memory() {
 #[tokio::test]
 async fn one_byte_chunks_cost_no_more_than_large_ones() {
     let _one = MEASURE.lock().await;
-    let (url, _) = raw_server(|mut sock| async move {
-        let h = head(
-            "200 OK",
-            &[
-                ("content-type", "text/xml".into()),
-                ("transfer-encoding", "chunked".into()),
-            ],
-        );
-        let _ = sock.write_all(h.as_bytes()).await;
-        let chunks = "1\r\n \r\n".repeat(4096);
-        while sock.write_all(chunks.as_bytes()).await.is_ok() {}
-    })
-    .await;
+    let url = endless_chunks(1).await;
     let cap = 2 * MIB;
     let c = no_retry(url).max_response_bytes(cap).build().unwrap();
     let (e, peak) = peak_of(c.send(&get_item(1))).await;

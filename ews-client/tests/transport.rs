@@ -176,19 +176,7 @@ async fn s04_s28_bodies_over_the_cap_are_refused() {
     assert_eq!(e.kind(), ErrorKind::BodyTooLarge);
 
     // A chunked stream without end.
-    let (url, _) = raw_server(|mut sock| async move {
-        let h = head(
-            "200 OK",
-            &[
-                ("content-type", "text/xml".into()),
-                ("transfer-encoding", "chunked".into()),
-            ],
-        );
-        let _ = sock.write_all(h.as_bytes()).await;
-        let chunk = format!("{:x}\r\n{}\r\n", 65536, " ".repeat(65536));
-        while sock.write_all(chunk.as_bytes()).await.is_ok() {}
-    })
-    .await;
+    let url = endless_chunks(65536).await;
     let c = Client::builder(url)
         .max_response_bytes(1 << 20)
         .retry(RetryPolicy::none())

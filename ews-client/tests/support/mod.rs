@@ -290,6 +290,28 @@ pub async fn answering(
     .await
 }
 
+/// A raw TCP server answering every request with an endless chunked body of spaces, in
+/// chunks of `size` bytes. Returns the endpoint URL.
+pub async fn endless_chunks(size: usize) -> String {
+    use tokio::io::AsyncWriteExt;
+    raw_server(move |mut sock| async move {
+        let h = head(
+            "200 OK",
+            &[
+                ("content-type", "text/xml".into()),
+                ("transfer-encoding", "chunked".into()),
+            ],
+        );
+        let _ = sock.write_all(h.as_bytes()).await;
+        // many chunks per write, so one-byte chunks arrive as fast as large ones
+        let chunk = format!("{size:x}\r\n{}\r\n", " ".repeat(size));
+        let burst = chunk.repeat((65536 / chunk.len()).max(1));
+        while sock.write_all(burst.as_bytes()).await.is_ok() {}
+    })
+    .await
+    .0
+}
+
 /// Every request a test server received for `op`, each validated by xmllint.
 pub fn sent(server: &ews_testserver::TestServer, op: &str) -> Vec<String> {
     let requests: Vec<String> = server
