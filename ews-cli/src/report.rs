@@ -41,24 +41,39 @@ pub enum Status {
 }
 
 /// One line of a report.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Row {
     /// The mailbox it concerns.
     pub mailbox: String,
     /// How it ended.
     pub status: Status,
     /// The item or folder id, or another short result.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Command-specific columns (subject, start, permission level …), in order.
-    #[serde(flatten)]
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: Vec<(String, serde_json::Value)>,
     /// The error, when it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The EWS response code of the error, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+}
+
+impl Serialize for Row {
+    /// An object with the columns in report order; absent values are left out.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("mailbox", &self.mailbox)?;
+        m.serialize_entry("status", &self.status)?;
+        for (k, v) in &self.fields {
+            m.serialize_entry(k, v)?;
+        }
+        for (k, v) in [("id", &self.id), ("error", &self.error), ("code", &self.code)] {
+            if let Some(v) = v {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
 }
 
 impl Row {
@@ -97,7 +112,7 @@ impl Row {
 
     /// Adds a command-specific column.
     pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Row {
-        self.fields.insert(name.to_owned(), value.into());
+        self.fields.push((name.to_owned(), value.into()));
         self
     }
 }
@@ -135,7 +150,7 @@ fn status_text(s: Status) -> &'static str {
 fn columns(rows: &[Row]) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec!["mailbox".to_owned(), "status".to_owned()];
     for r in rows {
-        for k in r.fields.keys() {
+        for (k, _) in &r.fields {
             if !header.contains(k) {
                 header.push(k.clone());
             }
@@ -147,7 +162,8 @@ fn columns(rows: &[Row]) -> (Vec<String>, Vec<Vec<String>>) {
         .map(|r| {
             let mut line = vec![r.mailbox.clone(), status_text(r.status).to_owned()];
             for k in &header[2..header.len() - 2] {
-                line.push(r.fields.get(k).map(cell).unwrap_or_default());
+                let value = r.fields.iter().find(|(name, _)| name == k);
+                line.push(value.map(|(_, v)| cell(v)).unwrap_or_default());
             }
             line.push(r.id.clone().unwrap_or_default());
             line.push(r.error.clone().unwrap_or_default());
