@@ -67,7 +67,11 @@ impl Serialize for Row {
         for (k, v) in &self.fields {
             m.serialize_entry(k, v)?;
         }
-        for (k, v) in [("id", &self.id), ("error", &self.error), ("code", &self.code)] {
+        for (k, v) in [
+            ("id", &self.id),
+            ("error", &self.error),
+            ("code", &self.code),
+        ] {
             if let Some(v) = v {
                 m.serialize_entry(k, v)?;
             }
@@ -270,7 +274,10 @@ impl Progressor {
             return;
         }
         let mailbox = p.mailbox.unwrap_or("?");
-        let counts = format!("{} failed, {} throttled", p.failed, p.throttled);
+        let counts = format!(
+            "{} failed, {} recovered from throttling",
+            p.failed, p.recovered
+        );
         match &self.bar {
             Some(bar) => {
                 bar.set_position(p.done as u64);
@@ -283,6 +290,10 @@ impl Progressor {
                 let outcome = match p.error {
                     Some(e) if dry_run::is_not_sent(e) => "printed (dry run)".to_owned(),
                     Some(e) => format!("failed: {e}"),
+                    None if p.throttles == 1 => format!("{what} after a throttling answer"),
+                    None if p.throttles > 1 => {
+                        format!("{what} after {} throttling answers", p.throttles)
+                    }
                     None => what.to_owned(),
                 };
                 let eta = p.eta.map(secs).unwrap_or_default();

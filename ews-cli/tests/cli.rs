@@ -128,6 +128,10 @@ async fn calendar_add_reports_each_mailbox_in_order_and_exits_1_on_partial_failu
         "team.csv",
         "Name,Email\nAna,a0@contoso.com\nOut,outsider@contoso.com\nBen,a1@contoso.com\nCy,a2@contoso.com\n",
     );
+    // a2 is told to back off once, and then served: it counts as recovered, not failed
+    server
+        .control()
+        .throttle_identity("a2@contoso.com", 1, std::time::Duration::from_millis(300));
     let mut args = ADD.to_vec();
     args.extend(["--mailboxes", list.to_str().unwrap(), "--output", "json"]);
     let out = ews(&server, "svc-booking", "svc-pw-7Qz", &args).await;
@@ -167,6 +171,14 @@ async fn calendar_add_reports_each_mailbox_in_order_and_exits_1_on_partial_failu
     assert_eq!(err.matches("] ").count(), 4, "{err}");
     assert!(err.contains("[4/4]"), "{err}");
     assert!(err.contains("4 in all: 3 ok, 1 failed"), "{err}");
+    assert!(
+        err.contains("a2@contoso.com: created after a throttling answer"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[4/4]") && err.contains("1 recovered from throttling"),
+        "{err}"
+    );
     // the stored start is 09:00 Berlin time (08:00 UTC in December)
     let start = server.with_store(|s| {
         let i = s.find_smtp("a0@contoso.com").unwrap();

@@ -10,8 +10,9 @@
 //! - **One result per mailbox, in input order**, whatever order they finished in; one
 //!   mailbox's failure never stops the others; a write whose outcome is unknown is reported as
 //!   such ([`Error::outcome_unknown`]), never resent.
-//! - **Progress**: after each mailbox, a [`Progress`] with the counts done, failed and
-//!   throttled, and an estimate of the time left.
+//! - **Progress**: after each mailbox, a [`Progress`] with the counts done, failed,
+//!   failed by throttling and recovered from throttling, the throttling answers this mailbox
+//!   got, and an estimate of the time left.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +25,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::impersonation::ConnectingSid;
 use crate::mailbox::Mailbox;
+use crate::throttle::counting_throttles;
 
 /// Progress of a run, passed to the callback after each mailbox finishes.
 #[derive(Debug, Clone)]
@@ -41,6 +43,11 @@ pub struct Progress<'a> {
     /// Of those, the ones that failed because the server kept throttling
     /// ([`Error::is_throttled`]).
     pub throttled: usize,
+    /// Throttling answers (`ErrorServerBusy` and the like) this mailbox's requests got, whether
+    /// they were then retried or not.
+    pub throttles: usize,
+    /// Mailboxes finished so far that succeeded after at least one throttling answer.
+    pub recovered: usize,
     /// Mailboxes in the run.
     pub total: usize,
     /// Time since the run started.
@@ -145,21 +152,24 @@ where
     let mut running = FuturesUnordered::new();
     let task = &task;
     let start = |(i, (mailbox, job)): (usize, (Mailbox, J))| {
-        let running = task(mailbox, job);
+        let running = counting_throttles(task(mailbox, job));
         async move { (i, running.await) }
     };
     for next in waiting.by_ref().take(options.concurrency) {
         running.push(start(next));
     }
-    let (mut done, mut failed, mut throttled) = (0, 0, 0);
-    while let Some((i, result)) = running.next().await {
+    let (mut done, mut failed, mut throttled, mut recovered) = (0, 0, 0, 0);
+    while let Some((i, (result, throttles))) = running.next().await {
         if let Some(next) = waiting.next() {
             running.push(start(next));
         }
         done += 1;
-        if let Err(e) = &result {
-            failed += 1;
-            throttled += usize::from(e.is_throttled());
+        match &result {
+            Err(e) => {
+                failed += 1;
+                throttled += usize::from(e.is_throttled());
+            }
+            Ok(_) => recovered += usize::from(throttles > 0),
         }
         if let Some(report) = &options.progress {
             let elapsed = started.elapsed();
@@ -170,6 +180,8 @@ where
                 done,
                 failed,
                 throttled,
+                throttles,
+                recovered,
                 total,
                 elapsed,
                 eta: Some(elapsed.mul_f64((total - done) as f64 / done as f64)),

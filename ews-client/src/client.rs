@@ -353,6 +353,9 @@ impl Client {
             ) {
                 gate.shrink();
             }
+            if err.is_throttled() {
+                crate::throttle::note_throttled();
+            }
             if !policy.enabled
                 || attempt >= policy.max_attempts
                 || !retry::retryable(&err, read, true)

@@ -15,6 +15,25 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+tokio::task_local! {
+    /// The throttling answers of the requests of one [`counting_throttles`] future.
+    static THROTTLED: Arc<AtomicUsize>;
+}
+
+/// Runs `f`, counting the throttling answers its requests get, whether they were then
+/// retried or not. Counts are per future, so tasks polled together (a `FuturesUnordered`)
+/// each get their own.
+pub(crate) async fn counting_throttles<F: std::future::Future>(f: F) -> (F::Output, usize) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let out = THROTTLED.scope(count.clone(), f).await;
+    (out, count.load(Ordering::SeqCst))
+}
+
+/// Notes one throttling answer for the [`counting_throttles`] future being polled, if any.
+pub(crate) fn note_throttled() {
+    let _ = THROTTLED.try_with(|c| c.fetch_add(1, Ordering::SeqCst));
+}
+
 /// The gates of all identities of one client (shared by its scoped clones).
 #[derive(Debug)]
 pub(crate) struct Gates {
@@ -156,6 +175,20 @@ mod tests {
         assert_eq!(g.shrink(), 1);
         assert_eq!(g.shrink(), 1, "never below one");
         assert_eq!(g.sem.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn throttles_are_counted_per_future() {
+        let noting = |n: usize| async move {
+            for _ in 0..n {
+                tokio::task::yield_now().await;
+                note_throttled();
+            }
+            n
+        };
+        let (a, b) = tokio::join!(counting_throttles(noting(2)), counting_throttles(noting(5)));
+        assert_eq!((a, b), ((2, 2), (5, 5)));
+        note_throttled(); // outside any count: ignored
     }
 
     #[tokio::test(start_paused = true)]

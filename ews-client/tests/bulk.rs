@@ -199,6 +199,8 @@ async fn a_throttled_mailbox_holds_up_nobody_else() {
     let boxes: Vec<String> = (0..20).map(|i| format!("user{i:02}@contoso.com")).collect();
     let before_slow = Arc::new(AtomicUsize::new(usize::MAX));
     let seen = before_slow.clone();
+    let throttle_events: Arc<Mutex<Vec<(String, usize, usize)>>> = Arc::default();
+    let events = throttle_events.clone();
     let results = svc
         .create_appointments(
             &boxes,
@@ -206,6 +208,10 @@ async fn a_throttled_mailbox_holds_up_nobody_else() {
             BulkOptions::default().concurrency(4).on_progress(move |p| {
                 if p.mailbox == Some("user05@contoso.com") {
                     seen.store(p.done - 1, Ordering::SeqCst);
+                }
+                if p.throttles > 0 || p.recovered > 0 {
+                    let m = p.mailbox.unwrap_or_default().to_owned();
+                    events.lock().unwrap().push((m, p.throttles, p.recovered));
                 }
                 assert!(p.eta.is_some() && p.done <= p.total);
             }),
@@ -225,6 +231,11 @@ async fn a_throttled_mailbox_holds_up_nobody_else() {
     // the other 19 finished while user05 waited (an in-order buffer of 4, the helper before,
     // finished 8: user00–04 and the three after user05, then stalled)
     assert_eq!(before_slow.load(Ordering::SeqCst), 19);
+    // user05 is the one that was throttled once and recovered, the last to finish
+    assert_eq!(
+        *throttle_events.lock().unwrap(),
+        [("user05@contoso.com".to_owned(), 1, 1)]
+    );
 }
 
 #[tokio::test]
