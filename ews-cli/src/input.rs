@@ -383,6 +383,44 @@ mod tests {
     }
 
     #[test]
+    fn an_appointment_file_is_read_and_flags_override_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = dir.path().join("a.toml");
+        std::fs::write(
+            &toml,
+            "subject = \"Lesson\"\nstart = \"2026-12-10T09:00\"\ntime-zone = \"Europe/Berlin\"\n\
+             attendees = [\"coach@x.com\"]\nshow-as = \"oof\"\n",
+        )
+        .unwrap();
+        let flags = Appointment {
+            file: Some(toml),
+            subject: Some("Lesson 2".into()),
+            ..Default::default()
+        };
+        let item = flags.item().unwrap();
+        assert_eq!(item.subject.as_deref(), Some("Lesson 2"));
+        assert!(item.required_attendees.is_some());
+        assert_eq!(item.legacy_free_busy_status, Some(t::LegacyFreeBusy::Oof));
+        let json = dir.path().join("a.json");
+        std::fs::write(
+            &json,
+            r#"{"subject": "J", "start": "2026-12-10T09:00:00Z", "colour": "red"}"#,
+        )
+        .unwrap();
+        let e = Appointment {
+            file: Some(json),
+            ..Default::default()
+        }
+        .item()
+        .unwrap_err();
+        assert!(
+            e.message.contains("colour"),
+            "unknown keys are refused: {}",
+            e.message
+        );
+    }
+
+    #[test]
     fn an_appointment_needs_a_subject_and_a_start_before_its_end() {
         let mut a = Appointment {
             subject: Some("Lesson".into()),
