@@ -48,6 +48,7 @@ mod results;
 mod retry;
 mod session;
 mod soap;
+pub mod sync;
 mod throttle;
 mod transport;
 

@@ -29,6 +29,7 @@ mod http;
 mod ops;
 mod soap;
 pub mod store;
+pub mod syncstate;
 pub mod tree;
 
 use std::net::SocketAddr;
@@ -138,6 +139,13 @@ impl TestServer {
     /// Runs `f` on the server's store (to read mailboxes back in tests).
     pub fn with_store<R>(&self, f: impl FnOnce(&store::Store) -> R) -> R {
         f(&self.state.store())
+    }
+
+    /// Forgets every synchronization state handed out: the next `SyncFolderItems` or
+    /// `SyncFolderHierarchy` with an old state gets `ErrorInvalidSyncStateData`, as after
+    /// Exchange expires a state.
+    pub fn expire_sync_states(&self) {
+        self.state.store().sync_states.forget_all();
     }
 
     /// Stops accepting connections.

@@ -278,6 +278,8 @@ pub struct Store {
     counter: u64,
     /// The largest message sent, in bytes (`Limits::max_send_bytes`); `None` for no limit.
     pub max_send_bytes: Option<usize>,
+    /// The states handed to `SyncFolderItems` and `SyncFolderHierarchy` clients.
+    pub sync_states: crate::syncstate::SyncStates,
 }
 
 impl Store {

@@ -84,7 +84,7 @@ impl Props {
 }
 
 /// The folder as GetFolder and FindFolder return it, with the properties `props` asks for.
-fn present(
+pub(crate) fn present(
     store: &Store,
     ctx: &Ctx,
     mbx: usize,

@@ -14,6 +14,7 @@ mod props;
 mod recurrence;
 mod restrict;
 mod shape;
+mod sync;
 mod update;
 mod zones;
 
@@ -141,6 +142,10 @@ pub(crate) fn dispatch(
         G::ResolveNames(r) => G::ResolveNamesResponse(names::resolve(store, ctx, r)?),
         G::ConvertId(r) => G::ConvertIdResponse(convert::convert(store, ctx, r)?),
         G::GetServerTimeZones(r) => G::GetServerTimeZonesResponse(zones::server_time_zones(r)),
+        G::SyncFolderItems(r) => G::SyncFolderItemsResponse(sync::items(store, ctx, r)?),
+        G::SyncFolderHierarchy(r) => {
+            G::SyncFolderHierarchyResponse(sync::hierarchy(store, ctx, r)?)
+        }
         other => {
             return Err(Fault::new(
                 m::ResponseCode::ErrorInvalidOperation,

@@ -140,15 +140,23 @@ pub(crate) struct ItemShape {
 impl ItemShape {
     /// The shape of a GetItem request.
     pub(crate) fn get(shape: &t::ItemResponseShape) -> Result<ItemShape, Failure> {
-        Self::of(shape, false)
+        Self::of(shape, None)
     }
 
     /// The shape of a FindItem request.
     pub(crate) fn find(shape: &t::ItemResponseShape) -> Result<ItemShape, Failure> {
-        Self::of(shape, true)
+        Self::of(shape, Some("FindItem"))
     }
 
-    fn of(shape: &t::ItemResponseShape, find: bool) -> Result<ItemShape, Failure> {
+    /// The shape of a SyncFolderItems request, which returns what FindItem does.
+    pub(crate) fn sync(shape: &t::ItemResponseShape) -> Result<ItemShape, Failure> {
+        Self::of(shape, Some("SyncFolderItems"))
+    }
+
+    /// `summary`: the operation, for those that return items as FindItem does.
+    fn of(shape: &t::ItemResponseShape, summary: Option<&str>) -> Result<ItemShape, Failure> {
+        let find = summary.is_some();
+        let op = summary.unwrap_or_default();
         use t::NonEmptyArrayOfPathsToElementChoice as P;
         let paths = shape.additional_properties.iter().flat_map(|a| &a.content);
         let mut extra = Vec::new();
@@ -172,7 +180,7 @@ impl ItemShape {
             if find && NOT_IN_FIND.contains(&local.as_str()) {
                 return Err((
                     m::ResponseCode::ErrorInvalidPropertyForOperation,
-                    format!("The property {local} can't be used in FindItem requests."),
+                    format!("The property {local} can't be used in {op} requests."),
                 ));
             }
             extra.push(local);
@@ -181,7 +189,7 @@ impl ItemShape {
         if find && mime {
             return Err((
                 m::ResponseCode::ErrorInvalidPropertyForOperation,
-                "The property MimeContent can't be used in FindItem requests.".into(),
+                format!("The property MimeContent can't be used in {op} requests."),
             ));
         }
         Ok(ItemShape {
