@@ -140,23 +140,25 @@ pub(crate) struct ItemShape {
 impl ItemShape {
     /// The shape of a GetItem request.
     pub(crate) fn get(shape: &t::ItemResponseShape) -> Result<ItemShape, Failure> {
-        Self::of(shape, None)
+        Self::of(shape, false, true)
     }
 
-    /// The shape of a FindItem request.
+    /// The shape of a FindItem request: asking for what FindItem never returns is an error.
     pub(crate) fn find(shape: &t::ItemResponseShape) -> Result<ItemShape, Failure> {
-        Self::of(shape, Some("FindItem"))
+        Self::of(shape, true, true)
     }
 
-    /// The shape of a SyncFolderItems request, which returns what FindItem does.
+    /// The shape of a SyncFolderItems request, which returns what FindItem does. Exchange
+    /// leaves out what it cannot return (a body, attachments, MIME content) without an error:
+    /// exchangelib asks for every field, and its users get items without attachments
+    /// (exchangelib issue 1370).
     pub(crate) fn sync(shape: &t::ItemResponseShape) -> Result<ItemShape, Failure> {
-        Self::of(shape, Some("SyncFolderItems"))
+        Self::of(shape, true, false)
     }
 
-    /// `summary`: the operation, for those that return items as FindItem does.
-    fn of(shape: &t::ItemResponseShape, summary: Option<&str>) -> Result<ItemShape, Failure> {
-        let find = summary.is_some();
-        let op = summary.unwrap_or_default();
+    /// `find`: items as FindItem returns them; `refuse`: asking for more is an error rather
+    /// than left out.
+    fn of(shape: &t::ItemResponseShape, find: bool, refuse: bool) -> Result<ItemShape, Failure> {
         use t::NonEmptyArrayOfPathsToElementChoice as P;
         let paths = shape.additional_properties.iter().flat_map(|a| &a.content);
         let mut extra = Vec::new();
@@ -178,19 +180,25 @@ impl ItemShape {
             }
             let local = uri.rsplit(':').next().unwrap_or(&uri).to_owned();
             if find && NOT_IN_FIND.contains(&local.as_str()) {
+                if !refuse {
+                    continue;
+                }
                 return Err((
                     m::ResponseCode::ErrorInvalidPropertyForOperation,
-                    format!("The property {local} can't be used in {op} requests."),
+                    format!("The property {local} can't be used in FindItem requests."),
                 ));
             }
             extra.push(local);
         }
-        let mime = shape.include_mime_content == Some(true);
+        let mut mime = shape.include_mime_content == Some(true);
         if find && mime {
-            return Err((
-                m::ResponseCode::ErrorInvalidPropertyForOperation,
-                format!("The property MimeContent can't be used in {op} requests."),
-            ));
+            if refuse {
+                return Err((
+                    m::ResponseCode::ErrorInvalidPropertyForOperation,
+                    "The property MimeContent can't be used in FindItem requests.".into(),
+                ));
+            }
+            mime = false;
         }
         Ok(ItemShape {
             base: shape.base_shape,

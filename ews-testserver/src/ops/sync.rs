@@ -9,7 +9,8 @@
 //! - `Ignore` drops changes to the items it names (a client's own changes), which still count
 //!   as seen;
 //! - items come in the item shape as FindItem gives them: no body, attachments or recipient
-//!   lists (`ErrorInvalidPropertyForOperation` if asked);
+//!   lists, left out without an error when asked for (as Exchange does for exchangelib, which
+//!   asks for every field);
 //! - a state that does not decode, names another folder, or was forgotten is
 //!   `ErrorInvalidSyncStateData` with an empty `SyncState`.
 

@@ -312,3 +312,30 @@ def _():
 def _():
     perms = boss.calendar.permission_set
     return perms
+
+
+@scenario("sync_items: everything in pages, then a create, a read flag and a delete; sync_hierarchy")
+def _():
+    a1 = account("svc-booking", "svc-pw", "a1@contoso.com", IMPERSONATION)
+    f = a1.drafts
+    for i in range(3):
+        Message(account=a1, folder=f, subject=f"sync {i}").save()
+    first = list(f.sync_items(max_changes_returned=2))
+    check(sorted(c for c, _ in first) == ["create"] * len(first) and len(first) >= 3, first)
+    m = Message(account=a1, folder=f, subject="synced")
+    m.save()
+    created = list(f.sync_items())
+    check([(c, i.subject) for c, i in created] == [("create", "synced")], created)
+    m.is_read = True
+    m.save(update_fields=["is_read"])
+    read = list(f.sync_items())
+    check(len(read) == 1 and read[0][0] == "read_flag_change" and read[0][1][1] is True, read)
+    gone = m.id
+    m.delete()
+    deleted = list(f.sync_items())
+    check(len(deleted) == 1 and deleted[0][0] == "delete" and deleted[0][1].id == gone, deleted)
+    tree = list(a1.msg_folder_root.sync_hierarchy())
+    names = {folder.name for c, folder in tree if c == "create"}
+    check({"Inbox", "Calendar", "Drafts"} <= names, names)
+    return len(first), len(tree)
+
