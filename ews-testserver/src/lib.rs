@@ -24,6 +24,7 @@
 
 mod auth;
 pub mod config;
+pub mod events;
 mod faults;
 mod http;
 mod ops;
@@ -146,6 +147,12 @@ impl TestServer {
     /// Exchange expires a state.
     pub fn expire_sync_states(&self) {
         self.state.store().sync_states.forget_all();
+    }
+
+    /// Forgets every subscription: the next `GetEvents` gets `ErrorSubscriptionNotFound`, as
+    /// after Exchange expires a subscription or restarts.
+    pub fn expire_subscriptions(&self) {
+        self.state.store().notifications.forget_subscriptions();
     }
 
     /// Stops accepting connections.

@@ -280,6 +280,8 @@ pub struct Store {
     pub max_send_bytes: Option<usize>,
     /// The states handed to `SyncFolderItems` and `SyncFolderHierarchy` clients.
     pub sync_states: crate::syncstate::SyncStates,
+    /// The event journal and the subscriptions.
+    pub notifications: crate::events::Notifications,
 }
 
 impl Store {

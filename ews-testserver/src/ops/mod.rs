@@ -10,6 +10,7 @@ mod meetings;
 mod mime;
 mod movecopy;
 mod names;
+mod notify;
 mod props;
 mod recurrence;
 mod restrict;
@@ -116,6 +117,13 @@ pub(crate) fn dispatch(
     ctx: &Ctx,
     body: m::GlobalElement,
 ) -> Result<m::GlobalElement, Fault> {
+    let answer = run(store, ctx, body);
+    // every change the request made raises its events, whatever operation made it
+    store.notifications.observe(&store.mailboxes);
+    answer
+}
+
+fn run(store: &mut Store, ctx: &Ctx, body: m::GlobalElement) -> Result<m::GlobalElement, Fault> {
     use m::GlobalElement as G;
     Ok(match body {
         G::CreateItem(r) => G::CreateItemResponse(items::create(store, ctx, r)?),
@@ -143,6 +151,9 @@ pub(crate) fn dispatch(
         G::ConvertId(r) => G::ConvertIdResponse(convert::convert(store, ctx, r)?),
         G::GetServerTimeZones(r) => G::GetServerTimeZonesResponse(zones::server_time_zones(r)),
         G::SyncFolderItems(r) => G::SyncFolderItemsResponse(sync::items(store, ctx, r)?),
+        G::Subscribe(r) => G::SubscribeResponse(notify::subscribe(store, ctx, r)?),
+        G::GetEvents(r) => G::GetEventsResponse(notify::get_events(store, ctx, r)?),
+        G::Unsubscribe(r) => G::UnsubscribeResponse(notify::unsubscribe(store, ctx, r)?),
         G::SyncFolderHierarchy(r) => {
             G::SyncFolderHierarchyResponse(sync::hierarchy(store, ctx, r)?)
         }

@@ -85,6 +85,11 @@ fn transfer(
                     return Err(denied());
                 }
                 let new_id = store.new_id("I", mbx);
+                let old_id = store.mailboxes[mbx].folder(folder).items[i].id.clone();
+                match how {
+                    Transfer::Move => store.notifications.note_move(&old_id, &new_id),
+                    Transfer::Copy => store.notifications.note_copy(&old_id, &new_id),
+                }
                 let acting_smtp = ctx.acting.map(|a| store.mailboxes[a].smtp.clone());
                 let folders = &mut store.mailboxes[mbx].folders;
                 let moved = match how {

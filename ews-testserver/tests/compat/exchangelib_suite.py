@@ -339,3 +339,29 @@ def _():
     check({"Inbox", "Calendar", "Drafts"} <= names, names)
     return len(first), len(tree)
 
+
+@scenario("pull notifications: subscribe, a create, a change and a move as events, status, unsubscribe")
+def _():
+    from exchangelib.errors import ErrorSubscriptionNotFound
+
+    a2 = account("svc-booking", "svc-pw", "a2@contoso.com", IMPERSONATION)
+    sid, wm = a2.drafts.subscribe_to_pull()
+    m = Message(account=a2, folder=a2.drafts, subject="evented")
+    m.save()
+    first_id = m.id
+    m.subject = "changed"
+    m.save(update_fields=["subject"])
+    m.move(a2.inbox)
+    (n,) = list(a2.drafts.get_events(sid, wm))
+    kinds = [type(e).__name__ for e in n.events]
+    check(kinds == ["CreatedEvent", "ModifiedEvent", "MovedEvent"], kinds)
+    check(n.events[2].old_item_id.id == first_id, n.events[2])
+    (quiet,) = list(a2.drafts.get_events(sid, n.events[-1].watermark))
+    check([type(e).__name__ for e in quiet.events] == ["StatusEvent"], quiet)
+    check(a2.drafts.unsubscribe(sid) is True, "unsubscribed")
+    try:
+        list(a2.drafts.get_events(sid, wm))
+    except ErrorSubscriptionNotFound:
+        return kinds
+    raise AssertionError("events after unsubscribing")
+

@@ -1,0 +1,282 @@
+//! Subscribe (pull), GetEvents and Unsubscribe, over the journal of `crate::events`.
+//!
+//! As Exchange answers (Microsoft's Subscribe, GetEvents and Unsubscribe references):
+//! - a pull subscription names folders of one mailbox (or all its folders) and event types,
+//!   with a timeout of 1 to 1,440 minutes; a subscription under delegate access (another
+//!   mailbox, not impersonated) is `ErrorSubscriptionDelegateAccessNotSupported`;
+//! - `Subscribe` with a `Watermark` resumes after it; one the journal no longer covers is
+//!   `ErrorInvalidWatermark`;
+//! - `GetEvents` answers the events after the watermark given (each with its own watermark),
+//!   at most 50 with `MoreEvents`, or one `StatusEvent` carrying the current watermark;
+//! - a subscription not polled within its timeout, or ended, is `ErrorSubscriptionNotFound`;
+//!   another account's is `ErrorSubscriptionAccessDenied`.
+//!
+//! Streaming and push subscriptions are not implemented yet (`ErrorInvalidSubscriptionRequest`).
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use ews_types::{m, t};
+
+use super::items::{fail, messages, ok};
+use super::{Ctx, folder_owner};
+use crate::events::{Event, Kind, PER_ANSWER, Subscription, parse_watermark, watermark};
+use crate::soap::Fault;
+use crate::store::Store;
+
+type Code = m::ResponseCode;
+type Choice = m::ArrayOfResponseMessagesChoice;
+type Failure = (Code, String);
+
+fn not_found() -> Failure {
+    (
+        Code::ErrorSubscriptionNotFound,
+        "The specified subscription was not found.".into(),
+    )
+}
+
+fn bad_watermark() -> Failure {
+    (
+        Code::ErrorInvalidWatermark,
+        "The watermark used for creating this subscription was not found.".into(),
+    )
+}
+
+/// `Subscribe`.
+pub(crate) fn subscribe(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::Subscribe,
+) -> Result<m::SubscribeResponse, Fault> {
+    let message = match subscribe_one(store, ctx, r) {
+        Ok((id, wm)) => ok!(SubscribeResponseMessage {
+            subscription_id: Some(id),
+            watermark: Some(wm),
+        }),
+        Err((code, text)) => fail!(SubscribeResponseMessage, code, text),
+    };
+    Ok(m::SubscribeResponse {
+        response_messages: messages(vec![Choice::SubscribeResponseMessage(message)]),
+    })
+}
+
+fn subscribe_one(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::Subscribe,
+) -> Result<(String, String), Failure> {
+    let m::SubscribeChoice::PullSubscriptionRequest(p) = r.content else {
+        return Err((
+            Code::ErrorInvalidSubscriptionRequest,
+            "ews-testserver implements pull subscriptions only, so far.".into(),
+        ));
+    };
+    if !(1..=1440).contains(&p.timeout) {
+        return Err((
+            Code::ErrorInvalidSubscriptionRequest,
+            "The pull subscription timeout must be between 1 and 1440 minutes.".into(),
+        ));
+    }
+    let mut mailbox = None;
+    let mut folders = HashSet::new();
+    for f in p.folder_ids.iter().flat_map(|f| &f.content) {
+        let (mbx, key) = match f {
+            t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(d) => {
+                (folder_owner(store, ctx, d)?, d.id.into())
+            }
+            t::NonEmptyArrayOfBaseFolderIdsChoice::FolderId(id) => {
+                store.locate_folder(&id.id).ok_or((
+                    Code::ErrorFolderNotFound,
+                    "The specified folder could not be found in the store.".into(),
+                ))?
+            }
+        };
+        if mailbox.is_some_and(|m| m != mbx) {
+            return Err((
+                Code::ErrorInvalidSubscriptionRequest,
+                "All folders of a subscription must be in one mailbox.".into(),
+            ));
+        }
+        mailbox = Some(mbx);
+        folders.insert(store.mailboxes[mbx].folder(key).id.clone());
+    }
+    let all = p.subscribe_to_all_folders == Some(true);
+    if !all && folders.is_empty() {
+        return Err((
+            Code::ErrorInvalidSubscriptionRequest,
+            "A subscription names folders, or all folders.".into(),
+        ));
+    }
+    let acting = ctx.acting.ok_or((
+        Code::ErrorMissingEmailAddress,
+        "A subscription needs a mailbox.".into(),
+    ))?;
+    let mbx = mailbox.unwrap_or(acting);
+    if mbx != acting {
+        return Err((
+            Code::ErrorSubscriptionDelegateAccessNotSupported,
+            "Subscriptions are not supported for delegate user access.".into(),
+        ));
+    }
+    store.notifications.watch(mbx, &store.mailboxes[mbx]);
+    let from = match &p.watermark {
+        Some(w) => {
+            let seq = parse_watermark(w).ok_or_else(bad_watermark)?;
+            if !store.notifications.holds_after(seq) {
+                return Err(bad_watermark());
+            }
+            w.clone()
+        }
+        None => watermark(store.notifications.now()),
+    };
+    let id = store.notifications.subscribe(Subscription {
+        mailbox: mbx,
+        folders: (!all).then_some(folders),
+        types: p
+            .event_types
+            .content
+            .iter()
+            .map(|t::NonEmptyArrayOfNotificationEventTypesChoice::EventType(e)| *e)
+            .collect(),
+        owner: ctx.account.login.clone(),
+        timeout: Duration::from_secs(60 * p.timeout as u64),
+        last_poll: Instant::now(),
+    });
+    Ok((id, from))
+}
+
+fn object(e: &Event) -> (Option<t::ItemId>, Option<t::FolderId>) {
+    if e.item {
+        (Some(t::ItemId::new(e.id.clone())), None)
+    } else {
+        (None, Some(t::FolderId::new(e.id.clone())))
+    }
+}
+
+fn notification_event(e: &Event) -> t::NotificationChoice {
+    let wm = Some(watermark(e.seq));
+    let at: ews_types::runtime::DateTime = e.at.into();
+    let parent = t::FolderId::new(e.parent.clone());
+    let (item, folder) = object(e);
+    let changed = || t::BaseObjectChangedEvent {
+        watermark: wm.clone(),
+        time_stamp: at,
+        content: match (&item, &folder) {
+            (Some(i), _) => t::BaseObjectChangedEventChoice::ItemId(i.clone()),
+            (_, Some(f)) => t::BaseObjectChangedEventChoice::FolderId(f.clone()),
+            _ => unreachable!("an item or a folder"),
+        },
+        parent_folder_id: parent.clone(),
+    };
+    match e.kind {
+        Kind::Created => t::NotificationChoice::CreatedEvent(changed()),
+        Kind::Deleted => t::NotificationChoice::DeletedEvent(changed()),
+        Kind::NewMail => t::NotificationChoice::NewMailEvent(changed()),
+        Kind::Modified => t::NotificationChoice::ModifiedEvent(t::ModifiedEvent {
+            watermark: wm.clone(),
+            time_stamp: at,
+            content: match (&item, &folder) {
+                (Some(i), _) => t::ModifiedEventChoice::ItemId(i.clone()),
+                (_, Some(f)) => t::ModifiedEventChoice::FolderId(f.clone()),
+                _ => unreachable!("an item or a folder"),
+            },
+            parent_folder_id: parent.clone(),
+            unread_count: None,
+        }),
+        Kind::Moved | Kind::Copied => {
+            let (old_id, old_parent) = e.old.clone().unwrap_or_default();
+            let moved = t::MovedCopiedEvent {
+                watermark: wm.clone(),
+                time_stamp: at,
+                content: match (&item, &folder) {
+                    (Some(i), _) => t::MovedCopiedEventChoice::ItemId(i.clone()),
+                    (_, Some(f)) => t::MovedCopiedEventChoice::FolderId(f.clone()),
+                    _ => unreachable!("an item or a folder"),
+                },
+                parent_folder_id: parent.clone(),
+                content2: if e.item {
+                    t::MovedCopiedEventChoice2::OldItemId(t::ItemId::new(old_id))
+                } else {
+                    t::MovedCopiedEventChoice2::OldFolderId(t::FolderId::new(old_id))
+                },
+                old_parent_folder_id: t::FolderId::new(old_parent),
+            };
+            if e.kind == Kind::Moved {
+                t::NotificationChoice::MovedEvent(moved)
+            } else {
+                t::NotificationChoice::CopiedEvent(moved)
+            }
+        }
+    }
+}
+
+/// `GetEvents`.
+pub(crate) fn get_events(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::GetEvents,
+) -> Result<m::GetEventsResponse, Fault> {
+    let message = match events(store, ctx, &r) {
+        Ok(n) => ok!(GetEventsResponseMessage {
+            notification: Some(n)
+        }),
+        Err((code, text)) => fail!(GetEventsResponseMessage, code, text),
+    };
+    Ok(m::GetEventsResponse {
+        response_messages: messages(vec![Choice::GetEventsResponseMessage(message)]),
+    })
+}
+
+fn events(store: &mut Store, ctx: &Ctx, r: &m::GetEvents) -> Result<t::Notification, Failure> {
+    let after = parse_watermark(&r.watermark).ok_or_else(bad_watermark)?;
+    if !store.notifications.holds_after(after) {
+        return Err(bad_watermark());
+    }
+    let now = store.notifications.now();
+    let s = store
+        .notifications
+        .subscription(&r.subscription_id)
+        .ok_or_else(not_found)?;
+    if s.owner != ctx.account.login {
+        return Err((
+            Code::ErrorSubscriptionAccessDenied,
+            "Only the account that made a subscription may read its events.".into(),
+        ));
+    }
+    s.last_poll = Instant::now();
+    let s = s.clone();
+    let (found, more) = store.notifications.events_after(&s, after, PER_ANSWER);
+    let content: Vec<t::NotificationChoice> = if found.is_empty() {
+        vec![t::NotificationChoice::StatusEvent(
+            t::BaseNotificationEvent {
+                watermark: Some(watermark(now)),
+            },
+        )]
+    } else {
+        found.iter().map(notification_event).collect()
+    };
+    Ok(t::Notification {
+        subscription_id: r.subscription_id.clone(),
+        previous_watermark: Some(r.watermark.clone()),
+        more_events: Some(more),
+        content: ews_types::runtime::NonEmpty::from_vec(content).expect("at least a status event"),
+    })
+}
+
+/// `Unsubscribe`.
+pub(crate) fn unsubscribe(
+    store: &mut Store,
+    ctx: &Ctx,
+    r: m::Unsubscribe,
+) -> Result<m::UnsubscribeResponse, Fault> {
+    let _ = ctx;
+    let message = if store.notifications.unsubscribe(&r.subscription_id) {
+        ok!(ResponseMessage {})
+    } else {
+        let (code, text) = not_found();
+        fail!(ResponseMessage, code, text)
+    };
+    Ok(m::UnsubscribeResponse {
+        response_messages: messages(vec![Choice::UnsubscribeResponseMessage(message)]),
+    })
+}
