@@ -39,6 +39,7 @@ mod error;
 mod find;
 mod impersonation;
 mod mailbox;
+pub mod notify;
 mod ntlm;
 pub mod once;
 mod permissions;
