@@ -75,6 +75,15 @@ pub struct Limits {
     /// Largest message sent (subject, body and attachments); a larger one is refused with
     /// `ErrorMessageSizeExceeded`. Exchange 2016/2019's default `MaxSendSize` is 10 MB.
     pub max_send_bytes: usize,
+    /// Streaming connections (`GetStreamingEvents`) one account may hold open at once; one
+    /// more is `ErrorExceededConnectionCount` (Exchange's default hanging-connection limit).
+    pub max_streaming_connections: usize,
+    /// Time between keep-alive envelopes (`ConnectionStatus` OK) on a quiet streaming
+    /// connection.
+    pub streaming_keepalive_ms: u64,
+    /// How long one minute of a `ConnectionTimeout` lasts. 60,000 as on Exchange; tests set
+    /// less to see connections close and reconnect without waiting minutes.
+    pub streaming_minute_ms: u64,
 }
 
 impl Default for Limits {
@@ -86,6 +95,9 @@ impl Default for Limits {
             record_max_exchanges: 1000,
             record_max_bytes: 64 << 20,
             max_send_bytes: 10 << 20,
+            max_streaming_connections: 10,
+            streaming_keepalive_ms: 30_000,
+            streaming_minute_ms: 60_000,
         }
     }
 }

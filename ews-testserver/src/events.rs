@@ -95,8 +95,12 @@ pub struct Subscription {
     pub owner: String,
     /// Pull: forgotten when not polled for this long.
     pub timeout: Duration,
-    /// When it was last polled (or made).
+    /// When it was last polled (or made, or streamed to).
     pub last_poll: Instant,
+    /// A streaming subscription: the server keeps its place ([`Subscription::cursor`]).
+    pub streaming: bool,
+    /// Streaming: the last event handed out.
+    pub cursor: u64,
 }
 
 impl Subscription {

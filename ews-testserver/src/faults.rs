@@ -20,6 +20,10 @@ pub struct Control {
     unavailable: AtomicUsize,
     in_flight: Mutex<HashMap<String, usize>>,
     record: Mutex<Record>,
+    /// Open streaming connections per account.
+    streams: Mutex<HashMap<String, usize>>,
+    /// Bumped by `drop_streams`: a streaming connection opened before ends abruptly.
+    stream_generation: AtomicU64,
 }
 
 /// The newest exchanges, bounded in count and in bytes.
@@ -70,6 +74,34 @@ impl Control {
         c.set_concurrency_limit(f.concurrency_limit);
         c.set_require_anchor(f.require_anchor);
         c
+    }
+
+    /// Ends every open streaming connection abruptly (no closing envelope), as a network
+    /// failure or a server restart does.
+    pub fn drop_streams(&self) {
+        self.stream_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn stream_generation(&self) -> u64 {
+        self.stream_generation.load(Ordering::SeqCst)
+    }
+
+    /// Takes a streaming connection for `who`, if fewer than `max` are open.
+    pub(crate) fn open_stream(&self, who: &str, max: usize) -> bool {
+        let mut s = self.streams.lock().expect("lock");
+        let n = s.entry(who.to_owned()).or_default();
+        if *n >= max {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    pub(crate) fn close_stream(&self, who: &str) {
+        let mut s = self.streams.lock().expect("lock");
+        if let Some(n) = s.get_mut(who) {
+            *n = n.saturating_sub(1);
+        }
     }
 
     /// Adds `d` before every answer.

@@ -118,11 +118,23 @@ async fn ews(AxState(state): AxState<Arc<State>>, request: Request) -> Response 
         Some(account) => match read_body(&state.org.limits, &headers, body).await {
             Err(refused) => (refused.0, None, String::new(), refused.1.into(), close()),
             Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
-                Ok(request) => {
-                    let (status, op, text, extra) =
-                        handle(&state, account, &headers, &request).await;
-                    (status, op, request, text, extra)
-                }
+                Ok(request) => match handle(&state, account, &headers, &request).await {
+                    Answer::Text((status, op, text, extra)) => (status, op, request, text, extra),
+                    Answer::Stream(op, plan) => {
+                        state.control.record(Exchange {
+                            operation: Some(op),
+                            status: 200,
+                            request,
+                            response: "(a stream of envelopes)".into(),
+                        });
+                        let mut r = Response::new(crate::streaming::body(state.clone(), plan));
+                        r.headers_mut().insert(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("text/xml; charset=utf-8"),
+                        );
+                        return r;
+                    }
+                },
                 Err(e) => {
                     let valid = String::from_utf8_lossy(&bytes[..e.utf8_error().valid_up_to()])
                         .into_owned();
@@ -207,6 +219,18 @@ type Handled = (
     Vec<(&'static str, String)>,
 );
 
+/// What a request gets: one envelope, or a stream of them (`GetStreamingEvents`).
+enum Answer {
+    Text(Handled),
+    Stream(String, crate::streaming::Plan),
+}
+
+impl From<Handled> for Answer {
+    fn from(h: Handled) -> Self {
+        Answer::Text(h)
+    }
+}
+
 fn fault(f: Fault, op: Option<String>) -> Handled {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -216,7 +240,24 @@ fn fault(f: Fault, op: Option<String>) -> Handled {
     )
 }
 
-async fn handle(state: &State, account: Account, headers: &HeaderMap, request: &str) -> Handled {
+async fn handle(state: &State, account: Account, headers: &HeaderMap, request: &str) -> Answer {
+    let mut stream = None;
+    let answer = handle_text(state, account, headers, request, &mut stream).await;
+    match stream {
+        Some((op, plan)) => Answer::Stream(op, plan),
+        None => Answer::Text(answer),
+    }
+}
+
+/// Answers a request with one envelope; a `GetStreamingEvents` that may stream leaves its plan
+/// in `stream` instead.
+async fn handle_text(
+    state: &State,
+    account: Account,
+    headers: &HeaderMap,
+    request: &str,
+    stream: &mut Option<(String, crate::streaming::Plan)>,
+) -> Handled {
     if state.control.take_unavailable() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -279,6 +320,35 @@ async fn handle(state: &State, account: Account, headers: &HeaderMap, request: &
     match time_zone.map(ops::context_zone).transpose() {
         Ok(zone) => ctx.time_zone = zone,
         Err(f) => return fault(f, Some(op)),
+    }
+    if let m::GlobalElement::GetStreamingEvents(r) = &body {
+        // a hanging connection: not counted with the identity's ordinary requests
+        match crate::streaming::open(state, &ctx, r) {
+            Ok(plan) => {
+                *stream = Some((op.clone(), plan));
+                return (StatusCode::OK, Some(op), String::new(), Vec::new());
+            }
+            Err((code, text)) => {
+                let message = m::GetStreamingEventsResponseMessage {
+                    message_text: Some(text),
+                    response_code: Some(code),
+                    descriptive_link_key: Some(0),
+                    ..m::GetStreamingEventsResponseMessage::new(t::ResponseClass::Error)
+                };
+                let body =
+                    m::GlobalElement::GetStreamingEventsResponse(m::GetStreamingEventsResponse {
+                        response_messages: m::ArrayOfResponseMessages::new(
+                            ews_types::runtime::NonEmpty::new(
+                                m::ArrayOfResponseMessagesChoice::GetStreamingEventsResponseMessage(
+                                    message,
+                                ),
+                            ),
+                        ),
+                    });
+                let text = response(body).unwrap_or_default();
+                return (StatusCode::OK, Some(op), text, Vec::new());
+            }
+        }
     }
     let identity = ctx.identity();
     if !state.control.enter(&identity) {

@@ -30,6 +30,7 @@ mod http;
 mod ops;
 mod soap;
 pub mod store;
+mod streaming;
 pub mod syncstate;
 pub mod tree;
 

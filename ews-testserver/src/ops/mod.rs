@@ -19,6 +19,7 @@ mod sync;
 mod update;
 mod zones;
 
+pub(crate) use notify::notification_event;
 pub(crate) use zones::context_zone;
 
 use ews_types::{m, t};

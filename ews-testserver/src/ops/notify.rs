@@ -60,26 +60,61 @@ pub(crate) fn subscribe(
     })
 }
 
+/// What a subscription request asks for, whatever its kind.
+struct Wanted<'r> {
+    all: Option<bool>,
+    folders: Option<&'r t::NonEmptyArrayOfBaseFolderIds>,
+    types: &'r t::NonEmptyArrayOfNotificationEventTypes,
+    watermark: Option<&'r String>,
+    /// Minutes without a poll (pull) or a connection (streaming) before it is forgotten.
+    timeout: i32,
+    streaming: bool,
+}
+
+/// How long a streaming subscription lives without a connection (Exchange: 30 minutes).
+const STREAMING_LIFETIME_MINUTES: i32 = 30;
+
 fn subscribe_one(
     store: &mut Store,
     ctx: &Ctx,
     r: m::Subscribe,
 ) -> Result<(String, String), Failure> {
-    let m::SubscribeChoice::PullSubscriptionRequest(p) = r.content else {
-        return Err((
-            Code::ErrorInvalidSubscriptionRequest,
-            "ews-testserver implements pull subscriptions only, so far.".into(),
-        ));
+    let p = match &r.content {
+        m::SubscribeChoice::PullSubscriptionRequest(p) => {
+            if !(1..=1440).contains(&p.timeout) {
+                return Err((
+                    Code::ErrorInvalidSubscriptionRequest,
+                    "The pull subscription timeout must be between 1 and 1440 minutes.".into(),
+                ));
+            }
+            Wanted {
+                all: p.subscribe_to_all_folders,
+                folders: p.folder_ids.as_ref(),
+                types: &p.event_types,
+                watermark: p.watermark.as_ref(),
+                timeout: p.timeout,
+                streaming: false,
+            }
+        }
+        m::SubscribeChoice::StreamingSubscriptionRequest(p) => Wanted {
+            all: p.subscribe_to_all_folders,
+            folders: p.folder_ids.as_ref(),
+            types: &p.event_types,
+            watermark: None,
+            timeout: STREAMING_LIFETIME_MINUTES,
+            streaming: true,
+        },
+        m::SubscribeChoice::PushSubscriptionRequest(_) => {
+            return Err((
+                Code::ErrorInvalidSubscriptionRequest,
+                "ews-testserver implements pull and streaming subscriptions, not push, so far."
+                    .into(),
+            ));
+        }
     };
-    if !(1..=1440).contains(&p.timeout) {
-        return Err((
-            Code::ErrorInvalidSubscriptionRequest,
-            "The pull subscription timeout must be between 1 and 1440 minutes.".into(),
-        ));
-    }
     let mut mailbox = None;
     let mut folders = HashSet::new();
-    for f in p.folder_ids.iter().flat_map(|f| &f.content) {
+    for f in p.folders.iter().flat_map(|f| &f.content) {
         let (mbx, key) = match f {
             t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(d) => {
                 (folder_owner(store, ctx, d)?, d.id.into())
@@ -100,7 +135,7 @@ fn subscribe_one(
         mailbox = Some(mbx);
         folders.insert(store.mailboxes[mbx].folder(key).id.clone());
     }
-    let all = p.subscribe_to_all_folders == Some(true);
+    let all = p.all == Some(true);
     if !all && folders.is_empty() {
         return Err((
             Code::ErrorInvalidSubscriptionRequest,
@@ -119,7 +154,7 @@ fn subscribe_one(
         ));
     }
     store.notifications.watch(mbx, &store.mailboxes[mbx]);
-    let from = match &p.watermark {
+    let from = match p.watermark {
         Some(w) => {
             let seq = parse_watermark(w).ok_or_else(bad_watermark)?;
             if !store.notifications.holds_after(seq) {
@@ -129,11 +164,12 @@ fn subscribe_one(
         }
         None => watermark(store.notifications.now()),
     };
+    let cursor = store.notifications.now();
     let id = store.notifications.subscribe(Subscription {
         mailbox: mbx,
         folders: (!all).then_some(folders),
         types: p
-            .event_types
+            .types
             .content
             .iter()
             .map(|t::NonEmptyArrayOfNotificationEventTypesChoice::EventType(e)| *e)
@@ -141,6 +177,8 @@ fn subscribe_one(
         owner: ctx.account.login.clone(),
         timeout: Duration::from_secs(60 * p.timeout as u64),
         last_poll: Instant::now(),
+        streaming: p.streaming,
+        cursor,
     });
     Ok((id, from))
 }
@@ -153,7 +191,8 @@ fn object(e: &Event) -> (Option<t::ItemId>, Option<t::FolderId>) {
     }
 }
 
-fn notification_event(e: &Event) -> t::NotificationChoice {
+/// An event as a notification carries it.
+pub(crate) fn notification_event(e: &Event) -> t::NotificationChoice {
     let wm = Some(watermark(e.seq));
     let at: ews_types::runtime::DateTime = e.at.into();
     let parent = t::FolderId::new(e.parent.clone());
@@ -241,6 +280,12 @@ fn events(store: &mut Store, ctx: &Ctx, r: &m::GetEvents) -> Result<t::Notificat
         return Err((
             Code::ErrorSubscriptionAccessDenied,
             "Only the account that made a subscription may read its events.".into(),
+        ));
+    }
+    if s.streaming {
+        return Err((
+            Code::ErrorInvalidPullSubscriptionId,
+            "GetEvents reads pull subscriptions only.".into(),
         ));
     }
     s.last_poll = Instant::now();
