@@ -272,6 +272,40 @@ impl Client {
             .map_err(|e| e.with_operation(O::NAME))
     }
 
+    /// Sends `request` once (no retries: a streaming caller reconnects deliberately) and hands
+    /// out the response body as it arrives, for at most `timeout`. A status other than 200 is
+    /// an error, as for any request.
+    pub(crate) async fn open_stream<O: Operation>(
+        &self,
+        request: &O,
+        timeout: Duration,
+    ) -> Result<crate::transport::StreamingResponse, Error> {
+        let sh = &*self.shared;
+        let mut headers = sh.headers.clone();
+        headers.impersonation = self.scope.impersonation.clone();
+        let body = Bytes::from(soap::write_request(request, &headers)?);
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let http = HttpRequest {
+            url: sh.endpoint.clone(),
+            headers: self.request_headers::<O>(&client_request_id, false).await?,
+            body,
+        };
+        let resp = sh
+            .transport
+            .send_streaming(http, timeout)
+            .await
+            .map_err(|t| t.into_error().with_operation(O::NAME))?;
+        if let Some(group) = &self.scope.affinity {
+            group.capture(&resp.headers);
+        }
+        if resp.status != 200 {
+            let mut e = Error::new(ErrorKind::Http, "the streaming request was refused");
+            e.inner_mut().status = Some(resp.status);
+            return Err(e.with_operation(O::NAME));
+        }
+        Ok(resp)
+    }
+
     async fn execute<O: Operation>(
         &self,
         request: &O,

@@ -49,6 +49,7 @@ mod results;
 mod retry;
 mod session;
 mod soap;
+pub mod streaming;
 pub mod sync;
 mod throttle;
 mod transport;
@@ -69,7 +70,9 @@ pub use mailbox::{Mailbox, attendees};
 pub use permissions::{FolderPermissions, PermissionSet};
 pub use retry::RetryPolicy;
 pub use transport::DEFAULT_MAX_BODY;
-pub use transport::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
+pub use transport::{
+    BoxFuture, HttpRequest, HttpResponse, StreamingResponse, Transport, TransportError,
+};
 
 /// The date-time crate of the bindings' values (`DateTime<Utc>` converts into them).
 pub use chrono;

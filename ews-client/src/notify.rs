@@ -235,7 +235,8 @@ impl Mailbox {
     }
 }
 
-fn event(choice: t::NotificationChoice) -> Option<Event> {
+/// An event as a notification carries it (`None` for a status event).
+pub(crate) fn event(choice: t::NotificationChoice) -> Option<Event> {
     use t::NotificationChoice as N;
     let when = |d: &ews_types::runtime::DateTime| d.to_utc();
     let changed = |kind, e: t::BaseObjectChangedEvent| Event {

@@ -84,10 +84,46 @@ impl TransportError {
     }
 }
 
+/// A response whose body is read as it arrives (`GetStreamingEvents`: one long answer of
+/// many envelopes).
+pub struct StreamingResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body, chunk by chunk, decompressed.
+    pub body: futures_util::stream::BoxStream<'static, Result<Bytes, TransportError>>,
+}
+
+impl std::fmt::Debug for StreamingResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamingResponse")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Sends one HTTP request. Implementations must not follow redirects and must bound the body.
 pub trait Transport: Send + Sync + std::fmt::Debug {
     /// Sends `req` and reads the whole response.
     fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
+
+    /// Sends `req` and hands the response body out as it arrives, for at most `timeout` in all.
+    /// Transports that cannot stream answer a `Config` error (the default).
+    fn send_streaming(
+        &self,
+        req: HttpRequest,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<StreamingResponse, TransportError>> {
+        let _ = (req, timeout);
+        Box::pin(async {
+            Err(TransportError::new(
+                ErrorKind::Config,
+                false,
+                "this transport cannot stream responses",
+            ))
+        })
+    }
 }
 
 /// Settings of the default transport.
@@ -237,6 +273,55 @@ fn join(chunks: Vec<Bytes>, total: usize) -> Bytes {
 impl Transport for ReqwestTransport {
     fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(self.run(req))
+    }
+
+    fn send_streaming(
+        &self,
+        req: HttpRequest,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<StreamingResponse, TransportError>> {
+        Box::pin(async move {
+            use futures_util::StreamExt;
+            let requested = reqwest::Url::parse(&req.url).map_err(|_| {
+                TransportError::new(ErrorKind::Config, false, "invalid endpoint URL")
+            })?;
+            let resp = self
+                .client
+                .post(&req.url)
+                .headers(req.headers)
+                .body(req.body)
+                .timeout(timeout)
+                .send()
+                .await
+                .map_err(classify)?;
+            if resp.url() != &requested {
+                return Err(TransportError::new(
+                    ErrorKind::Redirect,
+                    true,
+                    "the HTTP client followed a redirect; EWS requests must not be redirected",
+                ));
+            }
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = resp
+                .bytes_stream()
+                .map(|r| {
+                    r.map_err(|e| {
+                        let mut t = classify(e);
+                        t.sent = true;
+                        if t.kind == ErrorKind::Connect {
+                            t.kind = ErrorKind::Transport;
+                        }
+                        t
+                    })
+                })
+                .boxed();
+            Ok(StreamingResponse {
+                status,
+                headers,
+                body,
+            })
+        })
     }
 }
 
