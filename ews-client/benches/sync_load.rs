@@ -101,7 +101,7 @@ fn main() {
 
             // another client: 40 renamed, 30 created, 30 deleted
             for id in ids.iter_mut().take(40) {
-                *id = mb.update(id, Changes::appointment().subject("Renamed")).await.unwrap();
+                *id = mb.update(id, Changes::appointment().subject(format!("Renamed {round}"))).await.unwrap();
             }
             let fresh = mb
                 .create_appointments((0..30).map(|i| appointment(format!("New {round}/{i}"))).collect(), 30)

@@ -16,7 +16,6 @@
 //! (`ErrorSubscriptionNotFound`), as Exchange forgets it.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -136,18 +135,29 @@ pub struct Notifications {
     copies: Vec<(String, String)>,
 }
 
-fn hash_of(parts: impl Hash) -> u64 {
-    let mut h = DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
+/// A cheap fingerprint of an id: its length and last eight bytes (the server's ids end in a
+/// counter, so two ids rarely share them).
+fn id_bits(id: &str) -> u64 {
+    let b = id.as_bytes();
+    let mut tail = [0u8; 8];
+    let n = b.len().min(8);
+    tail[..n].copy_from_slice(&b[b.len() - n..]);
+    u64::from_le_bytes(tail) ^ (b.len() as u64).rotate_left(56)
 }
 
+/// A sum over the mailbox's folders and items of their ids and versions: it moves when
+/// anything is created, deleted, moved or changed (computed after every request, so it must
+/// be cheap; the comparison it triggers is exact).
 fn signature(m: &Mailbox) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut sum = 0u64;
     for f in m.folders.values() {
-        sum = sum.wrapping_add(hash_of((&f.id, f.version, &f.parent)));
+        let folder = id_bits(&f.id);
+        sum = sum.wrapping_add(folder.wrapping_mul(K.rotate_left(11)) ^ f.version.wrapping_mul(K));
         for s in &f.items {
-            sum = sum.wrapping_add(hash_of((&s.id, &f.id, s.version)));
+            let item = id_bits(&s.id) ^ folder.rotate_left(17);
+            sum =
+                sum.wrapping_add(item.wrapping_mul(K) ^ s.version.wrapping_mul(K.rotate_left(29)));
         }
     }
     sum
@@ -250,7 +260,9 @@ impl Notifications {
     /// remain.
     pub fn events_after(&self, s: &Subscription, after: u64, max: usize) -> (Vec<Event>, bool) {
         let mut out = Vec::new();
-        for e in self.log.iter().filter(|e| e.seq > after && s.wants(e)) {
+        // the journal is in sequence order: start at the first event after `after`
+        let start = self.log.partition_point(|e| e.seq <= after);
+        for e in self.log.range(start..).filter(|e| s.wants(e)) {
             if out.len() == max {
                 return (out, true);
             }

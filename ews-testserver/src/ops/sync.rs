@@ -44,8 +44,6 @@ enum Kind {
     Update,
     ReadFlag(bool),
     Delete,
-    /// A new version that changed nothing a client sees: remembered, not shown.
-    Silent,
 }
 
 /// A change: the object's id, its index in the store's list (not for deletions), and what is
@@ -92,7 +90,9 @@ fn compare(
                     };
                     out.push(change(kind, new));
                 } else {
-                    out.push(change(Kind::Silent, new));
+                    // saved again without a visible change: Exchange reports it (a new change
+                    // key and modification time)
+                    out.push(change(Kind::Update, new));
                 }
             }
         }
@@ -111,8 +111,8 @@ fn compare(
     out
 }
 
-/// The first `max` changes a client is shown, the snapshot after them (ignored and silent
-/// ones applied too), and whether nothing remains.
+/// The first `max` changes a client is shown, the snapshot after them (ignored ones applied
+/// too), and whether nothing remains.
 fn page(
     states: &mut SyncStates,
     mut snapshot: Snapshot,
@@ -123,7 +123,7 @@ fn page(
     let mut shown = Vec::new();
     let mut last = true;
     for c in changes {
-        let show = c.kind != Kind::Silent && !ignored(&c.id);
+        let show = !ignored(&c.id);
         if show && shown.len() >= max {
             last = false;
             continue;
@@ -287,9 +287,9 @@ fn sync_items(
             Kind::ReadFlag(is_read) => t::SyncFolderItemsChangesChoice::ReadFlagChange(
                 t::SyncFolderItemsReadFlag::new(items[c.index].item_id(), is_read),
             ),
-            Kind::Delete | Kind::Silent => t::SyncFolderItemsChangesChoice::Delete(
-                t::SyncFolderItemsDelete::new(t::ItemId::new(c.id.clone())),
-            ),
+            Kind::Delete => t::SyncFolderItemsChangesChoice::Delete(t::SyncFolderItemsDelete::new(
+                t::ItemId::new(c.id.clone()),
+            )),
         })
         .collect();
     let token = store.sync_states.keep(&scope, snapshot);
@@ -367,15 +367,9 @@ fn sync_hierarchy(
             Kind::Create => t::SyncFolderHierarchyChangesChoice::Create(sync_folder(
                 present_folder(store, ctx, mbx, below[c.index], &props),
             )),
-            Kind::Update | Kind::ReadFlag(_) | Kind::Silent => {
-                t::SyncFolderHierarchyChangesChoice::Update(sync_folder(present_folder(
-                    store,
-                    ctx,
-                    mbx,
-                    below[c.index],
-                    &props,
-                )))
-            }
+            Kind::Update | Kind::ReadFlag(_) => t::SyncFolderHierarchyChangesChoice::Update(
+                sync_folder(present_folder(store, ctx, mbx, below[c.index], &props)),
+            ),
             Kind::Delete => t::SyncFolderHierarchyChangesChoice::Delete(
                 t::SyncFolderHierarchyDelete::new(t::FolderId::new(c.id.clone())),
             ),
