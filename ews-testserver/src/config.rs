@@ -81,9 +81,12 @@ pub struct Limits {
     /// Time between keep-alive envelopes (`ConnectionStatus` OK) on a quiet streaming
     /// connection.
     pub streaming_keepalive_ms: u64,
-    /// How long one minute of a `ConnectionTimeout` lasts. 60,000 as on Exchange; tests set
-    /// less to see connections close and reconnect without waiting minutes.
+    /// How long one minute of a `ConnectionTimeout` or a push `StatusFrequency` lasts.
+    /// 60,000 as on Exchange; tests set less to see connections close and status events come
+    /// without waiting minutes.
     pub streaming_minute_ms: u64,
+    /// The first wait before a failed push delivery is tried again (doubling each time).
+    pub push_retry_ms: u64,
 }
 
 impl Default for Limits {
@@ -98,6 +101,7 @@ impl Default for Limits {
             max_streaming_connections: 10,
             streaming_keepalive_ms: 30_000,
             streaming_minute_ms: 60_000,
+            push_retry_ms: 30_000,
         }
     }
 }

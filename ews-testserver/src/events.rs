@@ -98,8 +98,26 @@ pub struct Subscription {
     pub last_poll: Instant,
     /// A streaming subscription: the server keeps its place ([`Subscription::cursor`]).
     pub streaming: bool,
-    /// Streaming: the last event handed out.
+    /// Streaming and push: the last event handed out.
     pub cursor: u64,
+    /// Push: where to and how often.
+    pub push: Option<Push>,
+}
+
+/// Where a push subscription's notifications go, and how its deliveries stand.
+#[derive(Debug, Clone)]
+pub struct Push {
+    /// The subscriber's URL.
+    pub url: String,
+    /// `StatusFrequency`: a status event after this long without events; and how long a
+    /// subscriber may fail before the subscription is dropped.
+    pub every: Duration,
+    /// The last delivery that succeeded (or the subscription).
+    pub last_sent: Instant,
+    /// No delivery before this.
+    pub next_try: Instant,
+    /// Deliveries failed in a row.
+    pub failures: u32,
 }
 
 impl Subscription {
@@ -244,6 +262,53 @@ impl Notifications {
             self.subscriptions.remove(id);
         }
         self.subscriptions.get_mut(id)
+    }
+
+    /// The push subscriptions, copied.
+    pub fn push_subscriptions(&self) -> Vec<(String, Subscription)> {
+        self.subscriptions
+            .iter()
+            .filter(|(_, s)| s.push.is_some())
+            .map(|(id, s)| (id.clone(), s.clone()))
+            .collect()
+    }
+
+    /// Records how a push delivery to `id` went: the subscriber's answer (`None`: it failed),
+    /// and the last event it carried.
+    pub fn delivered(
+        &mut self,
+        id: &str,
+        answer: Option<ews_types::t::SubscriptionStatus>,
+        last: Option<u64>,
+        retry: Duration,
+    ) {
+        use ews_types::t::SubscriptionStatus as S;
+        let Some(s) = self.subscriptions.get_mut(id) else {
+            return;
+        };
+        let Some(p) = s.push.as_mut() else { return };
+        let now = Instant::now();
+        match answer {
+            Some(S::Ok) => {
+                if let Some(seq) = last {
+                    s.cursor = seq;
+                }
+                p.last_sent = now;
+                p.failures = 0;
+                p.next_try = now;
+            }
+            Some(S::Unsubscribe) => {
+                self.subscriptions.remove(id);
+            }
+            None => {
+                p.failures += 1;
+                if now.duration_since(p.last_sent) > p.every {
+                    self.subscriptions.remove(id);
+                    return;
+                }
+                p.next_try = now + retry * 2u32.pow(p.failures.saturating_sub(1).min(10));
+            }
+        }
     }
 
     /// Ends subscription `id`; whether it existed.

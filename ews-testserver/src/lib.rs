@@ -28,6 +28,7 @@ pub mod events;
 mod faults;
 mod http;
 mod ops;
+mod push;
 mod soap;
 pub mod store;
 mod streaming;
@@ -84,6 +85,8 @@ pub struct TestServer {
     addr: SocketAddr,
     state: Arc<State>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The task that delivers push notifications.
+    pusher: tokio::task::JoinHandle<()>,
 }
 
 impl TestServer {
@@ -116,10 +119,12 @@ impl TestServer {
         let app = http::router(state.clone());
         let header_timeout = Duration::from_millis(state.org.limits.header_timeout_ms);
         tokio::spawn(http::serve(listener, app, header_timeout, stopped));
+        let pusher = tokio::spawn(push::run(state.clone()));
         Ok(TestServer {
             addr,
             state,
             stop: Some(stop),
+            pusher,
         })
     }
 
@@ -161,6 +166,7 @@ impl TestServer {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
+        self.pusher.abort();
     }
 }
 
@@ -169,5 +175,6 @@ impl Drop for TestServer {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
+        self.pusher.abort();
     }
 }

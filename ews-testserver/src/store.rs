@@ -282,6 +282,8 @@ pub struct Store {
     pub sync_states: crate::syncstate::SyncStates,
     /// The event journal and the subscriptions.
     pub notifications: crate::events::Notifications,
+    /// How long one minute of a subscription's timing lasts (`Limits::streaming_minute_ms`).
+    pub minute_ms: u64,
 }
 
 impl Store {
@@ -289,6 +291,7 @@ impl Store {
     pub fn new(org: &Org) -> Result<Store, crate::Error> {
         let mut store = Store {
             max_send_bytes: Some(org.limits.max_send_bytes),
+            minute_ms: org.limits.streaming_minute_ms,
             ..Store::default()
         };
         for (i, m) in org.mailboxes.iter().enumerate() {

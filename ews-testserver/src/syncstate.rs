@@ -25,7 +25,7 @@ pub const KEEP_PER_FOLDER: usize = 32;
 const PREFIX: &str = "ews-testserver-sync:";
 
 /// What a state remembers of one object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Seen {
     /// Its version (change counter) when seen.
     pub version: u64,

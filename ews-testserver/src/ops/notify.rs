@@ -20,7 +20,7 @@ use ews_types::{m, t};
 
 use super::items::{fail, messages, ok};
 use super::{Ctx, folder_owner};
-use crate::events::{Event, Kind, PER_ANSWER, Subscription, parse_watermark, watermark};
+use crate::events::{Event, Kind, PER_ANSWER, Push, Subscription, parse_watermark, watermark};
 use crate::soap::Fault;
 use crate::store::Store;
 
@@ -66,9 +66,12 @@ struct Wanted<'r> {
     folders: Option<&'r t::NonEmptyArrayOfBaseFolderIds>,
     types: &'r t::NonEmptyArrayOfNotificationEventTypes,
     watermark: Option<&'r String>,
-    /// Minutes without a poll (pull) or a connection (streaming) before it is forgotten.
+    /// Minutes without a poll (pull) or a connection (streaming) before it is forgotten;
+    /// push: the status frequency.
     timeout: i32,
     streaming: bool,
+    /// Push: the subscriber's URL.
+    url: Option<&'r String>,
 }
 
 /// How long a streaming subscription lives without a connection (Exchange: 30 minutes).
@@ -94,6 +97,7 @@ fn subscribe_one(
                 watermark: p.watermark.as_ref(),
                 timeout: p.timeout,
                 streaming: false,
+                url: None,
             }
         }
         m::SubscribeChoice::StreamingSubscriptionRequest(p) => Wanted {
@@ -103,13 +107,31 @@ fn subscribe_one(
             watermark: None,
             timeout: STREAMING_LIFETIME_MINUTES,
             streaming: true,
+            url: None,
         },
-        m::SubscribeChoice::PushSubscriptionRequest(_) => {
-            return Err((
-                Code::ErrorInvalidSubscriptionRequest,
-                "ews-testserver implements pull and streaming subscriptions, not push, so far."
-                    .into(),
-            ));
+        m::SubscribeChoice::PushSubscriptionRequest(p) => {
+            let url = p.url.trim();
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(' ') {
+                return Err((
+                    Code::ErrorInvalidPushSubscriptionUrl,
+                    "The push subscription URL is not a valid HTTP or HTTPS URL.".into(),
+                ));
+            }
+            if !(1..=1440).contains(&p.status_frequency) {
+                return Err((
+                    Code::ErrorInvalidSubscriptionRequest,
+                    "StatusFrequency must be between 1 and 1440 minutes.".into(),
+                ));
+            }
+            Wanted {
+                all: p.subscribe_to_all_folders,
+                folders: p.folder_ids.as_ref(),
+                types: &p.event_types,
+                watermark: p.watermark.as_ref(),
+                timeout: p.status_frequency,
+                streaming: false,
+                url: Some(&p.url),
+            }
         }
     };
     let mut mailbox = None;
@@ -164,7 +186,8 @@ fn subscribe_one(
         }
         None => watermark(store.notifications.now()),
     };
-    let cursor = store.notifications.now();
+    let from_seq = parse_watermark(&from).unwrap_or_else(|| store.notifications.now());
+    let minute = Duration::from_millis(store.minute_ms);
     let id = store.notifications.subscribe(Subscription {
         mailbox: mbx,
         folders: (!all).then_some(folders),
@@ -175,10 +198,21 @@ fn subscribe_one(
             .map(|t::NonEmptyArrayOfNotificationEventTypesChoice::EventType(e)| *e)
             .collect(),
         owner: ctx.account.login.clone(),
-        timeout: Duration::from_secs(60 * p.timeout as u64),
+        timeout: match p.url {
+            // a push subscription lives until it is ended or its subscriber keeps failing
+            Some(_) => Duration::MAX,
+            None => Duration::from_secs(60 * p.timeout as u64),
+        },
         last_poll: Instant::now(),
         streaming: p.streaming,
-        cursor,
+        cursor: from_seq,
+        push: p.url.map(|url| Push {
+            url: url.trim().to_owned(),
+            every: minute * p.timeout as u32,
+            last_sent: Instant::now(),
+            next_try: Instant::now(),
+            failures: 0,
+        }),
     });
     Ok((id, from))
 }

@@ -76,7 +76,11 @@ fn compare(
             seen: Some(seen),
         };
         match before.get(id) {
-            None => out.push(change(Kind::Create, seen(index))),
+            // what is seen of a new object is computed only if the page takes it
+            None => out.push(Change {
+                seen: None,
+                ..change(Kind::Create, Seen::default())
+            }),
             Some(old) if old.version == version => {}
             Some(old) => {
                 let new = seen(index);
@@ -117,7 +121,7 @@ fn page(
     states: &mut SyncStates,
     mut snapshot: Snapshot,
     changes: Vec<Change>,
-    max: usize,
+    (max, seen): (usize, &dyn Fn(usize) -> Seen),
     ignored: &dyn Fn(&str) -> bool,
 ) -> (Vec<Change>, Snapshot, bool) {
     let mut shown = Vec::new();
@@ -128,17 +132,15 @@ fn page(
             last = false;
             continue;
         }
-        match c.seen {
-            Some(seen) => {
-                let order = match snapshot.get(&c.id) {
-                    Some(s) => s.order,
-                    None => states.next_order(),
-                };
-                snapshot.insert(c.id.clone(), Seen { order, ..seen });
-            }
-            None => {
-                snapshot.remove(&c.id);
-            }
+        if c.kind == Kind::Delete {
+            snapshot.remove(&c.id);
+        } else {
+            let now = c.seen.unwrap_or_else(|| seen(c.index));
+            let order = match snapshot.get(&c.id) {
+                Some(s) => s.order,
+                None => states.next_order(),
+            };
+            snapshot.insert(c.id.clone(), Seen { order, ..now });
         }
         if show {
             shown.push(c);
@@ -271,10 +273,14 @@ fn sync_items(
             .collect();
         compare(&before, &now, &|i| seen_item(&items[i]), true)
     };
-    let (shown, snapshot, last) = page(&mut store.sync_states, before, changes, max, &|id| {
-        ignore.contains(&id)
-    });
     let items = &store.mailboxes[mbx].folder(folder).items;
+    let (shown, snapshot, last) = page(
+        &mut store.sync_states,
+        before,
+        changes,
+        (max, &|i| seen_item(&items[i])),
+        &|id| ignore.contains(&id),
+    );
     let content = shown
         .iter()
         .map(|c| match c.kind {
@@ -358,9 +364,14 @@ fn sync_hierarchy(
             false,
         )
     };
-    let (shown, snapshot, _) = page(&mut store.sync_states, before, changes, usize::MAX, &|_| {
-        false
-    });
+    let mailbox = &store.mailboxes[mbx];
+    let (shown, snapshot, _) = page(
+        &mut store.sync_states,
+        before,
+        changes,
+        (usize::MAX, &|i| seen_folder(mailbox.folder(below[i]))),
+        &|_| false,
+    );
     let content = shown
         .iter()
         .map(|c| match c.kind {
