@@ -43,6 +43,7 @@ pub mod notify;
 mod ntlm;
 pub mod once;
 mod permissions;
+pub mod push;
 pub mod query;
 mod redact;
 mod results;
