@@ -248,3 +248,31 @@ async fn delegate_access_is_refused_as_exchange_refuses_it() {
     assert_eq!(got.events[0].kind, EventKind::Created);
     check_responses(&server);
 }
+
+#[tokio::test]
+async fn a_timed_out_subscription_is_expired_and_made_again_from_the_watermark() {
+    // a "minute" of 200 ms: a pull subscription of one minute lapses quickly
+    let org = format!("{ORG}\n[limits]\nstreaming_minute_ms = 200\n");
+    let server = serve(&org).await;
+    let mb = alice(&server);
+    let mut sub = mb
+        .subscribe_pull(&[Folder::Calendar], &ALL, 1)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let made = mb
+        .create_appointment(appointment("After the lapse", &[]))
+        .await
+        .unwrap();
+    // the server answers ErrorExpiredSubscription; the client subscribes again from its
+    // watermark, and the event made meanwhile still comes, once
+    let got = sub.poll().await.unwrap();
+    assert!(got.resubscribed && !got.gap, "{got:?}");
+    let ids: Vec<String> = got.events.iter().map(item).collect();
+    assert_eq!(ids, std::slice::from_ref(&made.id));
+    let expired = server.control().exchanges().iter().any(|x| {
+        x.operation.as_deref() == Some("GetEvents")
+            && x.response.contains("ErrorExpiredSubscription")
+    });
+    assert!(expired, "the server said the subscription expired");
+}

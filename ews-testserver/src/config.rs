@@ -81,7 +81,8 @@ pub struct Limits {
     /// Time between keep-alive envelopes (`ConnectionStatus` OK) on a quiet streaming
     /// connection.
     pub streaming_keepalive_ms: u64,
-    /// How long one minute of a `ConnectionTimeout` or a push `StatusFrequency` lasts.
+    /// How long one minute of a subscription's timing lasts: a pull `Timeout`, a streaming
+    /// `ConnectionTimeout`, a push `StatusFrequency`.
     /// 60,000 as on Exchange; tests set less to see connections close and status events come
     /// without waiting minutes.
     pub streaming_minute_ms: u64,

@@ -148,6 +148,8 @@ pub struct Notifications {
     log: VecDeque<Event>,
     watched: HashMap<usize, Watched>,
     subscriptions: HashMap<String, Subscription>,
+    /// Subscriptions that timed out (answered `ErrorExpiredSubscription`, not "not found").
+    expired: HashSet<String>,
     next_id: u64,
     moves: Vec<(String, String)>,
     copies: Vec<(String, String)>,
@@ -260,8 +262,26 @@ impl Notifications {
             .is_some_and(|s| s.last_poll.elapsed() > s.timeout);
         if expired {
             self.subscriptions.remove(id);
+            self.expired.insert(id.to_owned());
         }
         self.subscriptions.get_mut(id)
+    }
+
+    /// Why subscription `id` is not there: it timed out (`ErrorExpiredSubscription`), or it
+    /// never was or was ended (`ErrorSubscriptionNotFound`).
+    pub fn missing(&self, id: &str) -> (ews_types::m::ResponseCode, String) {
+        use ews_types::m::ResponseCode as C;
+        if self.expired.contains(id) {
+            (
+                C::ErrorExpiredSubscription,
+                "The subscription has expired.".into(),
+            )
+        } else {
+            (
+                C::ErrorSubscriptionNotFound,
+                "The specified subscription was not found.".into(),
+            )
+        }
     }
 
     /// The push subscriptions, copied.

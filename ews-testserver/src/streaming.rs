@@ -51,6 +51,9 @@ pub(crate) fn open(
     {
         let mut store = state.store();
         for id in &ids {
+            if store.notifications.subscription(id).is_none() {
+                return Err(store.notifications.missing(id));
+            }
             let s = store.notifications.subscription(id).ok_or((
                 Code::ErrorSubscriptionNotFound,
                 "The specified subscription was not found.".to_owned(),

@@ -8,8 +8,10 @@
 //!   `ErrorInvalidWatermark`;
 //! - `GetEvents` answers the events after the watermark given (each with its own watermark),
 //!   at most 50 with `MoreEvents`, or one `StatusEvent` carrying the current watermark;
-//! - a subscription not polled within its timeout, or ended, is `ErrorSubscriptionNotFound`;
-//!   another account's is `ErrorSubscriptionAccessDenied`.
+//! - a subscription not polled within its timeout is `ErrorExpiredSubscription`; one ended, or
+//!   forgotten (`TestServer::expire_subscriptions`, as after a restart), is
+//!   `ErrorSubscriptionNotFound`; another account's is `ErrorSubscriptionAccessDenied`;
+//! - a minute lasts `[limits] streaming_minute_ms` (60,000 by default), for tests.
 //!
 //! Streaming and push subscriptions are not implemented yet (`ErrorInvalidSubscriptionRequest`).
 
@@ -201,7 +203,7 @@ fn subscribe_one(
         timeout: match p.url {
             // a push subscription lives until it is ended or its subscriber keeps failing
             Some(_) => Duration::MAX,
-            None => Duration::from_secs(60 * p.timeout as u64),
+            None => minute * p.timeout as u32,
         },
         last_poll: Instant::now(),
         streaming: p.streaming,
@@ -306,6 +308,13 @@ fn events(store: &mut Store, ctx: &Ctx, r: &m::GetEvents) -> Result<t::Notificat
         return Err(bad_watermark());
     }
     let now = store.notifications.now();
+    if store
+        .notifications
+        .subscription(&r.subscription_id)
+        .is_none()
+    {
+        return Err(store.notifications.missing(&r.subscription_id));
+    }
     let s = store
         .notifications
         .subscription(&r.subscription_id)
