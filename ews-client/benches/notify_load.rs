@@ -1,9 +1,10 @@
 //! Streaming notifications at scale against the local EWS server, run in a child process so
 //! that the client's memory is measured alone.
 //!
-//! 1,000 mailboxes (`--mailboxes`) are watched by streaming subscriptions on their calendars,
-//! by impersonation, in groups of 200 subscriptions per connection (each group in its own
-//! affinity group, streamed through its first mailbox). Another client then makes 10,000
+//! 1,000 mailboxes (`--mailboxes`), spread over four mailbox servers (`backends = 4`), are
+//! watched by streaming subscriptions on their calendars, by impersonation, in groups of 200
+//! subscriptions per connection (each group in its own affinity group, whose first mailbox
+//! subscribes first and sets the group's cookie; streamed through that mailbox). Another client then makes 10,000
 //! appointments (`--changes`, spread evenly, 20 requests at a time). Reported:
 //! - events delivered, which must equal the changes, and duplicates, which must be 0;
 //! - delivery latency, from the moment the creating request was sent to the moment its event
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 use ews_client::bulk::{BulkOptions, fan_out};
 use ews_client::futures::StreamExt;
 use ews_client::notify::Object;
-use ews_client::streaming::{StreamOptions, Streamed};
+use ews_client::streaming::{StreamOptions, Streamed, StreamingSubscription};
 use ews_client::{AffinityGroup, Client, ConnectingSid, Credentials, t};
 use ews_testserver::config::{AccountConfig, MailboxConfig};
 use ews_testserver::{Org, TestServer};
@@ -68,6 +69,8 @@ fn serve(port: u16, mailboxes: usize) {
             ..Default::default()
         };
         org.limits.max_streaming_connections = mailboxes.div_ceil(GROUP) + 1;
+        // four mailbox servers: a group reaches its subscriptions only through its cookie
+        org.faults.backends = 4;
         org.limits.record_max_exchanges = 10;
         let addr = format!("127.0.0.1:{port}").parse().unwrap();
         let _server = TestServer::start_on(addr, org, None).await.unwrap();
@@ -145,12 +148,30 @@ fn main() {
             })
             .collect();
         let started = Instant::now();
-        let subs = fan_out(opened.clone(), BulkOptions::default().concurrency(20), |mb| async move {
-            mb.subscribe_streaming(&[t::DistinguishedFolderIdName::Calendar], &[t::NotificationEventType::CreatedEvent])
-                .await
-        })
+        // Microsoft's order: each group's first mailbox subscribes first (its answer sets the
+        // group's cookie), then the rest of the group, 20 at a time
+        let subscribe = |mb: ews_client::Mailbox| async move {
+            mb.subscribe_streaming(
+                &[t::DistinguishedFolderIdName::Calendar],
+                &[t::NotificationEventType::CreatedEvent],
+            )
+            .await
+        };
+        let mut slots: Vec<Option<StreamingSubscription>> = vec![None; mailboxes];
+        for g in 0..groups.len() {
+            slots[g * GROUP] = Some(subscribe(opened[g * GROUP].clone()).await.expect("subscribed"));
+        }
+        let rest: Vec<usize> = (0..mailboxes).filter(|i| i % GROUP != 0).collect();
+        let made = fan_out(
+            rest.iter().map(|&i| opened[i].clone()).collect(),
+            BulkOptions::default().concurrency(20),
+            subscribe,
+        )
         .await;
-        let subs: Vec<_> = subs.into_iter().map(|s| s.expect("subscribed")).collect();
+        for (&i, s) in rest.iter().zip(made) {
+            slots[i] = Some(s.expect("subscribed"));
+        }
+        let subs: Vec<StreamingSubscription> = slots.into_iter().map(|s| s.expect("every mailbox")).collect();
         println!("{mailboxes} subscriptions in {:.2?}", started.elapsed());
         // one connection per group; every event's arrival time by item id
         let arrived: Arc<Mutex<HashMap<String, (Instant, usize)>>> = Arc::default();

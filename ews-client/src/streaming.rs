@@ -238,6 +238,7 @@ impl Mailbox {
             opened_before: false,
             dropped: false,
             ended: false,
+            just_resubscribed: false,
         };
         stream::unfold(state, |mut c| async move {
             let item = c.next().await?;
@@ -257,6 +258,8 @@ struct Conn {
     opened_before: bool,
     dropped: bool,
     ended: bool,
+    /// Resubscribed, and nothing read since: a second time is an error, not a loop.
+    just_resubscribed: bool,
 }
 
 impl Conn {
@@ -358,7 +361,18 @@ impl Conn {
                     )
                 );
                 if gone {
+                    if self.just_resubscribed {
+                        return Err(Error::new(
+                            ErrorKind::Response,
+                            "the server does not find subscriptions made a moment ago: they \
+                             live on other mailbox servers; open every mailbox of one \
+                             connection in one AffinityGroup (Impersonated::with_affinity) and \
+                             subscribe its first mailbox first",
+                        )
+                        .with_operation("GetStreamingEvents"));
+                    }
                     self.resubscribe().await?;
+                    self.just_resubscribed = true;
                     self.body = None;
                     return Ok(());
                 }

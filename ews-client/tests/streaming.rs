@@ -197,3 +197,98 @@ async fn the_connection_limit_per_account_is_an_error() {
         "{e}"
     );
 }
+
+/// Four mailboxes on four mailbox servers (`backends = 4`): a subscription is found only on
+/// the server it was made on.
+const SPREAD: &str = r#"
+[[mailbox]]
+smtp = "ana@contoso.com"
+[[mailbox]]
+smtp = "ben@contoso.com"
+[[mailbox]]
+smtp = "cy@contoso.com"
+[[mailbox]]
+smtp = "dee@contoso.com"
+
+[[account]]
+user = "svc"
+password = "svc-pw"
+impersonation = true
+
+[faults]
+backends = 4
+"#;
+
+const FOUR: [&str; 4] = [
+    "ana@contoso.com",
+    "ben@contoso.com",
+    "cy@contoso.com",
+    "dee@contoso.com",
+];
+
+#[tokio::test]
+async fn one_connection_for_mailboxes_on_several_servers_needs_an_affinity_group() {
+    let server = serve(SPREAD).await;
+    let svc = login(&server, "svc", "svc-pw");
+    let types = [Type::CreatedEvent];
+
+    // without affinity each subscription lands on its own mailbox's server: the connection
+    // (routed by its first mailbox) finds only one of them, and the stream says why
+    let mut subs = Vec::new();
+    for m in FOUR {
+        let mb = svc.impersonate(ConnectingSid::smtp(m)).unwrap().mailbox();
+        subs.push(
+            mb.subscribe_streaming(&[Folder::Calendar], &types)
+                .await
+                .unwrap(),
+        );
+    }
+    let via = open(&server, FOUR[0]);
+    let mut stream = Box::pin(via.stream_events(subs, StreamOptions::default()));
+    let mut failed = None;
+    while let Some(item) = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .unwrap()
+    {
+        if let Err(e) = item {
+            failed = Some(e);
+            break;
+        }
+    }
+    let e = failed.expect("an error, not a loop");
+    assert!(e.to_string().contains("AffinityGroup"), "{e}");
+
+    // in one affinity group, the first subscription sets the cookie and the rest follow it
+    let group = ews_client::AffinityGroup::new();
+    let grouped: Vec<Mailbox> = FOUR
+        .iter()
+        .map(|m| {
+            svc.impersonate(ConnectingSid::smtp(*m))
+                .unwrap()
+                .with_affinity(&group)
+                .mailbox()
+        })
+        .collect();
+    let mut subs = Vec::new();
+    for mb in &grouped {
+        subs.push(
+            mb.subscribe_streaming(&[Folder::Calendar], &types)
+                .await
+                .unwrap(),
+        );
+    }
+    let ids: Vec<String> = subs.iter().map(|s| s.id().to_owned()).collect();
+    let mut stream = Box::pin(grouped[0].stream_events(subs, StreamOptions::default()));
+    for mb in &grouped {
+        mb.create_appointment(appointment("Grouped", &[]))
+            .await
+            .unwrap();
+    }
+    let (got, markers) = read_events(&mut stream, 4).await;
+    assert!(markers.is_empty(), "{markers:?}");
+    assert_eq!(got.keys().cloned().collect::<Vec<_>>(), {
+        let mut v = ids.clone();
+        v.sort();
+        v
+    });
+}

@@ -187,6 +187,12 @@ pub struct Faults {
     /// Refuse impersonated requests that lack `X-AnchorMailbox`.
     #[serde(default)]
     pub require_anchor: bool,
+    /// Mailbox servers behind the endpoint (0 or 1: one). With more, each mailbox lives on
+    /// one of them, a request is routed by its `X-BackEndOverrideCookie`, else by its anchor
+    /// mailbox, and a subscription is found only on the server it was made on, as Exchange
+    /// routes notifications (a client that keeps no affinity gets `ErrorSubscriptionNotFound`).
+    #[serde(default)]
+    pub backends: usize,
 }
 
 impl Org {

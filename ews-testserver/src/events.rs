@@ -102,6 +102,8 @@ pub struct Subscription {
     pub cursor: u64,
     /// Push: where to and how often.
     pub push: Option<Push>,
+    /// The mailbox server it lives on.
+    pub backend: usize,
 }
 
 /// Where a push subscription's notifications go, and how its deliveries stand.

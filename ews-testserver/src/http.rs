@@ -241,12 +241,48 @@ fn fault(f: Fault, op: Option<String>) -> Handled {
 }
 
 async fn handle(state: &State, account: Account, headers: &HeaderMap, request: &str) -> Answer {
+    let (backend, set_cookie) = route(state, &account, headers);
     let mut stream = None;
-    let answer = handle_text(state, account, headers, request, &mut stream).await;
+    let mut answer = handle_text(state, account, headers, request, backend, &mut stream).await;
+    if let Some(cookie) = set_cookie {
+        answer.3.push(("set-cookie", cookie));
+    }
     match stream {
         Some((op, plan)) => Answer::Stream(op, plan),
         None => Answer::Text(answer),
     }
+}
+
+const AFFINITY_COOKIE: &str = "X-BackEndOverrideCookie";
+const BACKEND: &str = "ews-testserver-backend-";
+
+/// The mailbox server a request goes to (`Faults::backends`): the one its
+/// `X-BackEndOverrideCookie` names, else its anchor mailbox's, else the account's own; and the
+/// cookie to set when it asks for affinity (`X-PreferServerAffinity: true`) without one.
+fn route(state: &State, account: &Account, headers: &HeaderMap) -> (usize, Option<String>) {
+    let backends = state.org.faults.backends.max(1);
+    let from_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| name.eq_ignore_ascii_case(AFFINITY_COOKIE))
+        .and_then(|(_, value)| value.strip_prefix(BACKEND)?.parse::<usize>().ok())
+        .filter(|n| *n < backends);
+    let mailbox = headers
+        .get("x-anchormailbox")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| state.store().find_smtp(a))
+        .or(account.mailbox);
+    let backend = from_cookie.unwrap_or_else(|| mailbox.map_or(0, |i| i % backends));
+    let wants = headers
+        .get("x-preferserveraffinity")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let cookie = (wants && from_cookie.is_none())
+        .then(|| format!("{AFFINITY_COOKIE}={BACKEND}{backend}; path=/; HttpOnly"));
+    (backend, cookie)
 }
 
 /// Answers a request with one envelope; a `GetStreamingEvents` that may stream leaves its plan
@@ -256,6 +292,7 @@ async fn handle_text(
     account: Account,
     headers: &HeaderMap,
     request: &str,
+    backend: usize,
     stream: &mut Option<(String, crate::streaming::Plan)>,
 ) -> Handled {
     if state.control.take_unavailable() {
@@ -321,6 +358,7 @@ async fn handle_text(
         Ok(zone) => ctx.time_zone = zone,
         Err(f) => return fault(f, Some(op)),
     }
+    ctx.backend = backend;
     if let m::GlobalElement::GetStreamingEvents(r) = &body {
         // a hanging connection: not counted with the identity's ordinary requests
         match crate::streaming::open(state, &ctx, r) {

@@ -58,6 +58,13 @@ pub(crate) fn open(
                 Code::ErrorSubscriptionNotFound,
                 "The specified subscription was not found.".to_owned(),
             ))?;
+            if s.backend != ctx.backend {
+                // routed to another mailbox server, which does not hold it
+                return Err((
+                    Code::ErrorSubscriptionNotFound,
+                    "The specified subscription was not found.".to_owned(),
+                ));
+            }
             if s.owner != ctx.account.login {
                 return Err((
                     Code::ErrorSubscriptionAccessDenied,

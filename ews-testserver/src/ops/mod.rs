@@ -40,6 +40,8 @@ pub(crate) struct Ctx {
     pub impersonated: bool,
     /// The request's `TimeZoneContext`: the zone of times it writes without an offset.
     pub time_zone: Option<ews_types::tz::Zone>,
+    /// The mailbox server the request was routed to (`Faults::backends`).
+    pub backend: usize,
 }
 
 impl Ctx {
@@ -63,6 +65,7 @@ pub(crate) fn context(
             acting,
             impersonated: false,
             time_zone: None,
+            backend: 0,
         });
     };
     let denied = || {
@@ -109,6 +112,7 @@ pub(crate) fn context(
         acting: Some(target),
         impersonated: true,
         time_zone: None,
+        backend: 0,
     })
 }
 

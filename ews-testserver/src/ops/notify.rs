@@ -215,6 +215,7 @@ fn subscribe_one(
             next_try: Instant::now(),
             failures: 0,
         }),
+        backend: ctx.backend,
     });
     Ok((id, from))
 }
@@ -357,8 +358,11 @@ pub(crate) fn unsubscribe(
     ctx: &Ctx,
     r: m::Unsubscribe,
 ) -> Result<m::UnsubscribeResponse, Fault> {
-    let _ = ctx;
-    let message = if store.notifications.unsubscribe(&r.subscription_id) {
+    let here = store
+        .notifications
+        .subscription(&r.subscription_id)
+        .is_some_and(|s| s.backend == ctx.backend);
+    let message = if here && store.notifications.unsubscribe(&r.subscription_id) {
         ok!(ResponseMessage {})
     } else {
         let (code, text) = not_found();
