@@ -12,6 +12,10 @@
 //!   events in between may be lost, so synchronize its folders to catch up;
 //! - each envelope is bounded in size, and read with the same hardened reader as every answer.
 //!
+//! Streaming needs a transport that hands out a body as it arrives: the default one does;
+//! the transport of connection-bound schemes (NTLM) does not yet (the stream ends with a
+//! `Config` error); use pull or push notifications with NTLM.
+//!
 //! For many mailboxes, group up to 200 subscriptions per connection in one affinity group
 //! (Microsoft's guidance): open each mailbox with [`Impersonated::with_affinity`] and stream
 //! through one of them.
