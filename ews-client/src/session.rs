@@ -18,15 +18,16 @@ use tokio::sync::Semaphore;
 use crate::auth::{ConnectionAuth, Handshake};
 use crate::error::ErrorKind;
 use crate::transport::{
-    BoxFuture, HttpRequest, HttpResponse, HttpSettings, ReqwestTransport, Transport, TransportError,
+    BoxFuture, HttpRequest, HttpResponse, HttpSettings, ReqwestTransport, StreamingResponse,
+    Transport, TransportError,
 };
 
 /// A fixed set of sessions, one request at a time each.
 pub(crate) struct SessionTransport {
     auth: Arc<dyn ConnectionAuth>,
     sessions: Vec<Session>,
-    free: Mutex<Vec<usize>>,
-    slots: Semaphore,
+    free: Arc<Mutex<Vec<usize>>>,
+    slots: Arc<Semaphore>,
 }
 
 struct Session {
@@ -62,8 +63,8 @@ impl SessionTransport {
             .collect::<Result<Vec<_>, crate::Error>>()?;
         Ok(SessionTransport {
             auth,
-            free: Mutex::new((0..sessions.len()).rev().collect()),
-            slots: Semaphore::new(sessions.len()),
+            free: Arc::new(Mutex::new((0..sessions.len()).rev().collect())),
+            slots: Arc::new(Semaphore::new(sessions.len())),
             sessions,
         })
     }
@@ -107,6 +108,26 @@ impl SessionTransport {
         session: &Session,
         req: HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
+        let (last, mut hs) = match self.negotiate(session, &req).await? {
+            Ok(next) => next,
+            Err(refused) => return Ok(refused),
+        };
+        let answer = session.http.run(last).await?;
+        if answer.status != 401 {
+            hs.verify(self.token(&answer.headers).as_deref())
+                .map_err(|e| TransportError::new(ErrorKind::Auth, true, e.to_string()))?;
+        }
+        Ok(answer)
+    }
+
+    /// The negotiation legs (no body); gives the last leg, carrying the request and the final
+    /// token, with the handshake that checks the server's answer to it — or the server's 401
+    /// when it offers the scheme no more.
+    async fn negotiate(
+        &self,
+        session: &Session,
+        req: &HttpRequest,
+    ) -> Result<Result<(HttpRequest, Box<dyn Handshake>), HttpResponse>, TransportError> {
         let scheme = self.auth.scheme();
         let auth_error =
             |e: crate::Error| TransportError::new(ErrorKind::Auth, false, e.to_string());
@@ -115,19 +136,13 @@ impl SessionTransport {
         loop {
             let token = hs.next(server.as_deref()).map_err(auth_error)?;
             let mut leg = req.clone();
-            if !token.last {
-                leg.body = Bytes::new();
-            }
             leg.headers
                 .insert(http::header::AUTHORIZATION, value(scheme, &token.bytes));
-            let answer = session.http.run(leg).await?;
             if token.last {
-                if answer.status != 401 {
-                    hs.verify(self.token(&answer).as_deref())
-                        .map_err(|e| TransportError::new(ErrorKind::Auth, true, e.to_string()))?;
-                }
-                return Ok(answer);
+                return Ok(Ok((leg, hs)));
             }
+            leg.body = Bytes::new();
+            let answer = session.http.run(leg).await?;
             if answer.status != 401 {
                 return Err(TransportError::new(
                     ErrorKind::Auth,
@@ -138,17 +153,89 @@ impl SessionTransport {
                     ),
                 ));
             }
-            match self.token(&answer) {
+            match self.token(&answer.headers) {
                 Some(t) => server = Some(t),
-                None => return Ok(answer), // the scheme not offered: the 401 goes to the caller
+                None => return Ok(Err(answer)), // the scheme not offered: the 401 goes to the caller
             }
         }
     }
 
+    /// A streamed request on a session of its own, authenticated as any other (the last leg
+    /// of a handshake is the streamed request itself). The session stays taken until the
+    /// body is dropped.
+    async fn stream(
+        &self,
+        req: HttpRequest,
+        timeout: std::time::Duration,
+    ) -> Result<StreamingResponse, TransportError> {
+        use futures_util::StreamExt;
+        let permit = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        let index = self
+            .free
+            .lock()
+            .expect("lock")
+            .pop()
+            .expect("a free session");
+        let taken = Taken {
+            free: self.free.clone(),
+            index,
+            _permit: permit,
+        };
+        let session = &self.sessions[index];
+        use std::sync::atomic::Ordering::{Acquire, Release};
+        let mut resp = None;
+        if session.authenticated.load(Acquire) {
+            let r = session.http.send_streaming(req.clone(), timeout).await?;
+            if !(r.status == 401 && self.offers(&r.headers).next().is_some()) {
+                resp = Some(r);
+            } else {
+                session.authenticated.store(false, Release);
+            }
+        }
+        let mut resp = match resp {
+            Some(r) => r,
+            None => {
+                let (last, mut hs) = match self.negotiate(session, &req).await? {
+                    Ok(next) => next,
+                    Err(refused) => {
+                        return Ok(StreamingResponse {
+                            status: refused.status,
+                            headers: refused.headers,
+                            body: futures_util::stream::empty().boxed(),
+                        });
+                    }
+                };
+                let r = session.http.send_streaming(last, timeout).await?;
+                if r.status != 401 {
+                    hs.verify(self.token(&r.headers).as_deref())
+                        .map_err(|e| TransportError::new(ErrorKind::Auth, true, e.to_string()))?;
+                    session.authenticated.store(true, Release);
+                }
+                r
+            }
+        };
+        let body = std::mem::replace(&mut resp.body, futures_util::stream::empty().boxed());
+        resp.body = body
+            .map(move |chunk| {
+                let _held = &taken;
+                chunk
+            })
+            .boxed();
+        Ok(resp)
+    }
+
     /// The `WWW-Authenticate` values of this scheme.
-    fn offers<'r>(&self, resp: &'r HttpResponse) -> impl Iterator<Item = &'r str> + use<'r, '_> {
+    fn offers<'r>(
+        &self,
+        headers: &'r http::HeaderMap,
+    ) -> impl Iterator<Item = &'r str> + use<'r, '_> {
         let scheme = self.auth.scheme();
-        resp.headers
+        headers
             .get_all(http::header::WWW_AUTHENTICATE)
             .iter()
             .filter_map(|v| v.to_str().ok())
@@ -161,12 +248,12 @@ impl SessionTransport {
     }
 
     fn offered(&self, resp: &HttpResponse) -> bool {
-        self.offers(resp).next().is_some()
+        self.offers(&resp.headers).next().is_some()
     }
 
     /// The server's token in a `WWW-Authenticate: <scheme> <base64>`.
-    fn token(&self, resp: &HttpResponse) -> Option<Vec<u8>> {
-        self.offers(resp)
+    fn token(&self, headers: &http::HeaderMap) -> Option<Vec<u8>> {
+        self.offers(headers)
             .filter_map(|v| v.trim().split_once(' ').map(|(_, b)| b.trim().to_owned()))
             .find_map(|b| STANDARD.decode(b).ok())
     }
@@ -180,8 +267,29 @@ fn value(scheme: &str, token: &[u8]) -> HeaderValue {
     v
 }
 
+/// A session taken by a streamed answer: given back, with its slot, when the body is dropped.
+struct Taken {
+    free: Arc<Mutex<Vec<usize>>>,
+    index: usize,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Taken {
+    fn drop(&mut self) {
+        self.free.lock().expect("lock").push(self.index);
+    }
+}
+
 impl Transport for SessionTransport {
     fn send(&self, req: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(self.run(req))
+    }
+
+    fn send_streaming(
+        &self,
+        req: HttpRequest,
+        timeout: std::time::Duration,
+    ) -> BoxFuture<'_, Result<StreamingResponse, TransportError>> {
+        Box::pin(self.stream(req, timeout))
     }
 }

@@ -12,9 +12,9 @@
 //!   events in between may be lost, so synchronize its folders to catch up;
 //! - each envelope is bounded in size, and read with the same hardened reader as every answer.
 //!
-//! Streaming needs a transport that hands out a body as it arrives: the default one does;
-//! the transport of connection-bound schemes (NTLM) does not yet (the stream ends with a
-//! `Config` error); use pull or push notifications with NTLM.
+//! Streaming needs a transport that hands out a body as it arrives: the default one does, and
+//! so does the transport of connection-bound schemes (NTLM), where a stream keeps a session of
+//! its own until it is dropped.
 //!
 //! For many mailboxes, group up to 200 subscriptions per connection in one affinity group
 //! (Microsoft's guidance): open each mailbox with [`Impersonated::with_affinity`] and stream
@@ -115,6 +115,53 @@ impl StreamOptions {
 
 fn malformed(what: impl Into<String>) -> Error {
     Error::new(ErrorKind::MalformedResponse, what)
+}
+
+const MESSAGES: &str = "http://schemas.microsoft.com/exchange/services/2006/messages";
+const TYPES: &str = "http://schemas.microsoft.com/exchange/services/2006/types";
+
+/// Exchange writes each `Notification` of a streamed answer in the messages namespace
+/// (`<m:Notifications><m:Notification>`: Microsoft's GetStreamingEvents example, Exchange
+/// Online's answers), where its schema puts it in the types namespace. The envelope with such
+/// elements moved to the types namespace, so the generated reader reads them instead of
+/// skipping them as unknown.
+fn as_schema_says(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = std::borrow::Cow::Borrowed(text);
+    let mut prefixes = Vec::new();
+    for (i, _) in text.match_indices(&format!("=\"{MESSAGES}\"")) {
+        let before = &text[..i];
+        if let Some(start) = before.rfind("xmlns:") {
+            let prefix = &before[start + "xmlns:".len()..];
+            if !prefix.is_empty()
+                && prefix
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            {
+                prefixes.push(prefix.to_owned());
+            }
+        }
+    }
+    for p in prefixes {
+        for (from, to) in [
+            (
+                format!("<{p}:Notification>"),
+                format!("<ewsT:Notification xmlns:ewsT=\"{TYPES}\">"),
+            ),
+            (
+                format!("<{p}:Notification "),
+                format!("<ewsT:Notification xmlns:ewsT=\"{TYPES}\" "),
+            ),
+            (
+                format!("</{p}:Notification>"),
+                "</ewsT:Notification>".to_owned(),
+            ),
+        ] {
+            if out.contains(&from) {
+                out = std::borrow::Cow::Owned(out.replace(&from, &to));
+            }
+        }
+    }
+    out
 }
 
 /// Cuts a byte stream into whole top-level XML elements (the envelopes).
@@ -345,8 +392,9 @@ impl Conn {
     }
 
     async fn envelope(&mut self, text: &str) -> Result<(), Error> {
+        let text = as_schema_says(text);
         let parsed = soap::read_response::<m::GetStreamingEventsResponse>(
-            text,
+            &text,
             "GetStreamingEventsResponse",
         )
         .map_err(|e| malformed(format!("a streamed envelope: {e}")))?;
@@ -438,6 +486,33 @@ mod tests {
                 "{cut}"
             );
         }
+    }
+
+    #[test]
+    fn notifications_in_the_messages_namespace_are_read_as_the_schema_says() {
+        use ews_types::m;
+        // the shape of Microsoft's GetStreamingEvents example
+        let exchange = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetStreamingEventsResponse xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><m:ResponseMessages><m:GetStreamingEventsResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Notifications><m:Notification><t:SubscriptionId>s1</t:SubscriptionId><t:CreatedEvent><t:TimeStamp>2013-09-16T04:31:29Z</t:TimeStamp><t:ItemId Id="i1" ChangeKey="CQAAAA=="/><t:ParentFolderId Id="f1" ChangeKey="AQAAAA=="/></t:CreatedEvent></m:Notification></m:Notifications></m:GetStreamingEventsResponseMessage></m:ResponseMessages></m:GetStreamingEventsResponse></s:Body></s:Envelope>"#;
+        let fixed = super::as_schema_says(exchange);
+        let parsed = crate::soap::read_response::<m::GetStreamingEventsResponse>(
+            &fixed,
+            "GetStreamingEventsResponse",
+        )
+        .unwrap();
+        let body = parsed.body.ok().unwrap();
+        let m::ArrayOfResponseMessagesChoice::GetStreamingEventsResponseMessage(msg) =
+            &body.response_messages.content[0]
+        else {
+            panic!()
+        };
+        let n = &msg.notifications.as_ref().unwrap().notification;
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].subscription_id, "s1");
+        // the schema's own form is left as it is
+        assert!(matches!(
+            super::as_schema_says("<t:Notification/>"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -104,7 +104,13 @@ fn envelope(message: m::GetStreamingEventsResponseMessage) -> Bytes {
             m::ArrayOfResponseMessagesChoice::GetStreamingEventsResponseMessage(message),
         )),
     });
-    Bytes::from(response(body).unwrap_or_default())
+    // Exchange writes each Notification in the messages namespace, where its schema says
+    // types (Microsoft's GetStreamingEvents example, Exchange Online's answers): as Exchange
+    let text = response(body)
+        .unwrap_or_default()
+        .replace("<t:Notification>", "<m:Notification>")
+        .replace("</t:Notification>", "</m:Notification>");
+    Bytes::from(text)
 }
 
 fn status(s: t::ConnectionStatus) -> Bytes {

@@ -331,6 +331,14 @@ pub fn sent(server: &ews_testserver::TestServer, op: &str) -> Vec<String> {
 /// `sock`, with `buf` holding what was read past the previous one; returns its head, or `None`
 /// when the connection ends.
 pub async fn read_request(sock: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<String> {
+    read_request_body(sock, buf).await.map(|(head, _)| head)
+}
+
+/// [`read_request`], with the body.
+pub async fn read_request_body(
+    sock: &mut tokio::net::TcpStream,
+    buf: &mut Vec<u8>,
+) -> Option<(String, String)> {
     use tokio::io::AsyncReadExt;
     let mut chunk = [0u8; 8192];
     let (head, need) = loop {
@@ -357,8 +365,9 @@ pub async fn read_request(sock: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
+    let body = String::from_utf8_lossy(&buf[head.len() + 4..need]).into_owned();
     buf.drain(..need);
-    Some(head)
+    Some((head, body))
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
