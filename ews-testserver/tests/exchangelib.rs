@@ -91,7 +91,7 @@ fn exchangelib_does_ordinary_work_against_the_server() {
             _ => unexpected.push(format!("{scenario}: ok={ok} {detail}")),
         }
     }
-    assert!(ran >= 22, "only {ran} scenarios ran:\n{stdout}");
+    assert!(ran >= 23, "only {ran} scenarios ran:\n{stdout}");
     assert!(
         unexpected.is_empty(),
         "unexpected outcomes:\n{}",

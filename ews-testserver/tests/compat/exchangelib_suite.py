@@ -365,3 +365,17 @@ def _():
         return kinds
     raise AssertionError("events after unsubscribing")
 
+
+@scenario("streaming notifications: events queued before the connection, delivered on it, then Closed")
+def _():
+    a1 = account("svc-booking", "svc-pw", "a1@contoso.com", IMPERSONATION)
+    sid = a1.drafts.subscribe_to_streaming()
+    m = Message(account=a1, folder=a1.drafts, subject="streamed")
+    m.save()
+    kinds = []
+    for n in a1.drafts.get_streaming_events(sid, connection_timeout=1):
+        kinds.extend(type(e).__name__ for e in n.events)
+    check(kinds == ["CreatedEvent"], kinds)
+    check(a1.drafts.unsubscribe(sid) is True, "unsubscribed")
+    return kinds
+
