@@ -188,6 +188,46 @@ impl Mailbox {
         timeout: i32,
         watermark: Option<Watermark>,
     ) -> Result<PullSubscription, Error> {
+        let watched = self.watched(folders, types)?;
+        let (id, watermark) = self
+            .subscribe(m::SubscribeChoice::PullSubscriptionRequest(
+                t::PullSubscriptionRequest {
+                    subscribe_to_all_folders: None,
+                    folder_ids: Some(watched.folders),
+                    event_types: watched.types,
+                    watermark: watermark.map(|w| w.0),
+                    timeout,
+                },
+            ))
+            .await?;
+        let watermark = watermark.ok_or_else(|| malformed("Subscribe returned no Watermark"))?;
+        Ok(PullSubscription {
+            mailbox: self.clone(),
+            folders: folders.to_vec(),
+            types: types.to_vec(),
+            timeout,
+            id,
+            watermark: Watermark(watermark),
+        })
+    }
+}
+
+/// What a subscription watches, as every kind of subscription request names it.
+pub(crate) struct Watched {
+    /// The folders.
+    pub folders: t::NonEmptyArrayOfBaseFolderIds,
+    /// The event types.
+    pub types: t::NonEmptyArrayOfNotificationEventTypes,
+}
+
+impl Mailbox {
+    /// These of this mailbox's folders and these event types, as a subscription names them:
+    /// at least one of each.
+    pub(crate) fn watched(
+        &self,
+        folders: &[t::DistinguishedFolderIdName],
+        types: &[t::NotificationEventType],
+    ) -> Result<Watched, Error> {
         let none = |what: &str| {
             Error::new(
                 ErrorKind::InvalidInput,
@@ -204,34 +244,27 @@ impl Mailbox {
                 .map(|k| t::NonEmptyArrayOfNotificationEventTypesChoice::EventType(*k)),
         )
         .ok_or_else(|| none("event types"))?;
-        let request = m::Subscribe {
-            content: m::SubscribeChoice::PullSubscriptionRequest(t::PullSubscriptionRequest {
-                subscribe_to_all_folders: None,
-                folder_ids: Some(t::NonEmptyArrayOfBaseFolderIds::new(ids)),
-                event_types: t::NonEmptyArrayOfNotificationEventTypes::new(kinds),
-                watermark: watermark.map(|w| w.0),
-                timeout,
-            }),
-        };
+        Ok(Watched {
+            folders: t::NonEmptyArrayOfBaseFolderIds::new(ids),
+            types: t::NonEmptyArrayOfNotificationEventTypes::new(kinds),
+        })
+    }
+
+    /// Sends a `Subscribe` request of any kind; gives the subscription's id and the watermark
+    /// the answer carries, if any.
+    pub(crate) async fn subscribe(
+        &self,
+        content: m::SubscribeChoice,
+    ) -> Result<(String, Option<String>), Error> {
         let m::ArrayOfResponseMessagesChoice::SubscribeResponseMessage(msg) =
-            self.send_one(&request).await?
+            self.send_one(&m::Subscribe { content }).await?
         else {
             return Err(malformed("expected a SubscribeResponseMessage"));
         };
         let id = msg
             .subscription_id
             .ok_or_else(|| malformed("Subscribe returned no SubscriptionId"))?;
-        let watermark = msg
-            .watermark
-            .ok_or_else(|| malformed("Subscribe returned no Watermark"))?;
-        Ok(PullSubscription {
-            mailbox: self.clone(),
-            folders: folders.to_vec(),
-            types: types.to_vec(),
-            timeout,
-            id,
-            watermark: Watermark(watermark),
-        })
+        Ok((id, msg.watermark))
     }
 }
 

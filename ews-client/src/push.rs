@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use ews_types::runtime::{NonEmpty, ToXml, XmlNs, XmlWriter};
+use ews_types::runtime::{ToXml, XmlNs, XmlWriter};
 use ews_types::{m, t};
 use tokio::sync::mpsc;
 
@@ -295,46 +295,20 @@ impl Mailbox {
         url: &str,
         status_frequency_minutes: i32,
     ) -> Result<String, Error> {
-        let none = |what: &str| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!("no {what}: give at least one"),
-            )
-        };
-        let ids = NonEmpty::collect(folders.iter().map(|f| {
-            t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(self.folder(*f))
-        }))
-        .ok_or_else(|| none("folders"))?;
-        let kinds = NonEmpty::collect(
-            types
-                .iter()
-                .map(|k| t::NonEmptyArrayOfNotificationEventTypesChoice::EventType(*k)),
-        )
-        .ok_or_else(|| none("event types"))?;
-        let request = m::Subscribe {
-            content: m::SubscribeChoice::PushSubscriptionRequest(t::PushSubscriptionRequest {
-                subscribe_to_all_folders: None,
-                folder_ids: Some(t::NonEmptyArrayOfBaseFolderIds::new(ids)),
-                event_types: t::NonEmptyArrayOfNotificationEventTypes::new(kinds),
-                watermark: None,
-                status_frequency: status_frequency_minutes,
-                url: url.to_owned(),
-                caller_data: None,
-            }),
-        };
-        let m::ArrayOfResponseMessagesChoice::SubscribeResponseMessage(msg) =
-            self.send_one(&request).await?
-        else {
-            return Err(Error::new(
-                ErrorKind::MalformedResponse,
-                "expected a SubscribeResponseMessage",
-            ));
-        };
-        msg.subscription_id.ok_or_else(|| {
-            Error::new(
-                ErrorKind::MalformedResponse,
-                "Subscribe returned no SubscriptionId",
-            )
-        })
+        let watched = self.watched(folders, types)?;
+        let (id, _) = self
+            .subscribe(m::SubscribeChoice::PushSubscriptionRequest(
+                t::PushSubscriptionRequest {
+                    subscribe_to_all_folders: None,
+                    folder_ids: Some(watched.folders),
+                    event_types: watched.types,
+                    watermark: None,
+                    status_frequency: status_frequency_minutes,
+                    url: url.to_owned(),
+                    caller_data: None,
+                },
+            ))
+            .await?;
+        Ok(id)
     }
 }

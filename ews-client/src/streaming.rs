@@ -230,43 +230,21 @@ impl Mailbox {
         folders: &[t::DistinguishedFolderIdName],
         types: &[t::NotificationEventType],
     ) -> Result<StreamingSubscription, Error> {
-        let none = |what: &str| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!("no {what}: give at least one"),
-            )
-        };
-        let ids = NonEmpty::collect(folders.iter().map(|f| {
-            t::NonEmptyArrayOfBaseFolderIdsChoice::DistinguishedFolderId(self.folder(*f))
-        }))
-        .ok_or_else(|| none("folders"))?;
-        let kinds = NonEmpty::collect(
-            types
-                .iter()
-                .map(|k| t::NonEmptyArrayOfNotificationEventTypesChoice::EventType(*k)),
-        )
-        .ok_or_else(|| none("event types"))?;
-        let request = m::Subscribe {
-            content: m::SubscribeChoice::StreamingSubscriptionRequest(
+        let watched = self.watched(folders, types)?;
+        let (id, _) = self
+            .subscribe(m::SubscribeChoice::StreamingSubscriptionRequest(
                 t::StreamingSubscriptionRequest {
                     subscribe_to_all_folders: None,
-                    folder_ids: Some(t::NonEmptyArrayOfBaseFolderIds::new(ids)),
-                    event_types: t::NonEmptyArrayOfNotificationEventTypes::new(kinds),
+                    folder_ids: Some(watched.folders),
+                    event_types: watched.types,
                 },
-            ),
-        };
-        let m::ArrayOfResponseMessagesChoice::SubscribeResponseMessage(msg) =
-            self.send_one(&request).await?
-        else {
-            return Err(malformed("expected a SubscribeResponseMessage"));
-        };
+            ))
+            .await?;
         Ok(StreamingSubscription {
             mailbox: self.clone(),
             folders: folders.to_vec(),
             types: types.to_vec(),
-            id: msg
-                .subscription_id
-                .ok_or_else(|| malformed("Subscribe returned no SubscriptionId"))?,
+            id,
         })
     }
 
