@@ -58,9 +58,14 @@ pub struct Exchange {
     pub status: u16,
     /// The request body.
     pub request: String,
-    /// The response body.
+    /// The response body ([`STREAMED`] for a `GetStreamingEvents` answer, whose envelopes are
+    /// not recorded).
     pub response: String,
 }
+
+/// The response recorded for a streamed answer (`GetStreamingEvents`): its envelopes come
+/// later, one by one, and are not recorded.
+pub const STREAMED: &str = "(a stream of envelopes)";
 
 impl Control {
     pub(crate) fn new(f: &Faults, limits: &Limits) -> Control {

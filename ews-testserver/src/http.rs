@@ -125,7 +125,7 @@ async fn ews(AxState(state): AxState<Arc<State>>, request: Request) -> Response 
                             operation: Some(op),
                             status: 200,
                             request,
-                            response: "(a stream of envelopes)".into(),
+                            response: crate::faults::STREAMED.into(),
                         });
                         let mut r = Response::new(crate::streaming::body(state.clone(), plan));
                         r.headers_mut().insert(

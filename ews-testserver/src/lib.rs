@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use config::Org;
-pub use faults::Control;
+pub use faults::{Control, Exchange, STREAMED};
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]

@@ -488,7 +488,14 @@ pub fn address(r: &Option<t::SingleRecipient>) -> Option<String> {
 pub fn check_responses(server: &ews_testserver::TestServer) {
     let exchanges = server.control().exchanges();
     assert!(!exchanges.is_empty());
-    for e in exchanges.iter().filter(|e| e.status == 200) {
+    // a streamed answer's envelopes are not recorded (and Exchange's own form of them is not
+    // schema-valid: `m:Notification` where the schema says `t:`)
+    let recorded = |e: &&ews_testserver::Exchange| e.response != ews_testserver::STREAMED;
+    for e in exchanges
+        .iter()
+        .filter(|e| e.status == 200)
+        .filter(recorded)
+    {
         validate_request(&e.response);
     }
 }
