@@ -22,23 +22,6 @@ struct Log {
     connections: AtomicUsize,
 }
 
-fn challenge() -> String {
-    let msg = ntlmclient::Message::Challenge(ntlmclient::ChallengeMessage {
-        target_name: "CONTOSO".into(),
-        flags: ntlmclient::Flags::NEGOTIATE_UNICODE
-            | ntlmclient::Flags::NEGOTIATE_NTLM
-            | ntlmclient::Flags::REQUEST_TARGET,
-        challenge: *b"\x01\x23\x45\x67\x89\xab\xcd\xef",
-        context: (0, 0),
-        target_information: vec![ntlmclient::TargetInfoEntry::from_string(
-            ntlmclient::TargetInfoType::NtDomain,
-            "CONTOSO",
-        )],
-        os_version: Default::default(),
-    });
-    STANDARD.encode(msg.to_bytes().unwrap())
-}
-
 /// Serves connections; closes each after `per_connection` requests (0: never).
 async fn ntlm_server(log: Arc<Log>, per_connection: usize) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -68,7 +51,10 @@ async fn ntlm_server(log: Arc<Log>, per_connection: usize) -> String {
                                     user = None;
                                     head_only(
                                         "401 Unauthorized",
-                                        &[("www-authenticate", format!("NTLM {}", challenge()))],
+                                        &[(
+                                            "www-authenticate",
+                                            format!("NTLM {}", ntlm_challenge()),
+                                        )],
                                     )
                                 }
                                 ntlmclient::Message::Authenticate(a) => {

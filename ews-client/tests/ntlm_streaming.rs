@@ -17,23 +17,6 @@ use ews_client::{Client, Credentials, t};
 use support::*;
 use tokio::io::AsyncWriteExt;
 
-fn challenge() -> String {
-    let msg = ntlmclient::Message::Challenge(ntlmclient::ChallengeMessage {
-        target_name: "CONTOSO".into(),
-        flags: ntlmclient::Flags::NEGOTIATE_UNICODE
-            | ntlmclient::Flags::NEGOTIATE_NTLM
-            | ntlmclient::Flags::REQUEST_TARGET,
-        challenge: *b"\x01\x23\x45\x67\x89\xab\xcd\xef",
-        context: (0, 0),
-        target_information: vec![ntlmclient::TargetInfoEntry::from_string(
-            ntlmclient::TargetInfoType::NtDomain,
-            "CONTOSO",
-        )],
-        os_version: Default::default(),
-    });
-    STANDARD.encode(msg.to_bytes().unwrap())
-}
-
 const M: &str = "http://schemas.microsoft.com/exchange/services/2006/messages";
 const T: &str = "http://schemas.microsoft.com/exchange/services/2006/types";
 
@@ -89,7 +72,7 @@ async fn server(handshakes: Arc<AtomicUsize>) -> String {
                                 let r = head(
                                     "401 Unauthorized",
                                     &[
-                                        ("www-authenticate", format!("NTLM {}", challenge())),
+                                        ("www-authenticate", format!("NTLM {}", ntlm_challenge())),
                                         ("content-length", "0".into()),
                                     ],
                                 );

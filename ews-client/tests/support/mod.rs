@@ -608,3 +608,23 @@ pub fn appointment(subject: &str, attendees: &[&str]) -> ews_types::t::CalendarI
         ..Default::default()
     }
 }
+
+/// The NTLM challenge (type 2 message) of the local NTLM test servers, base64: domain
+/// CONTOSO, a fixed challenge.
+pub fn ntlm_challenge() -> String {
+    use base64::Engine;
+    let msg = ntlmclient::Message::Challenge(ntlmclient::ChallengeMessage {
+        target_name: "CONTOSO".into(),
+        flags: ntlmclient::Flags::NEGOTIATE_UNICODE
+            | ntlmclient::Flags::NEGOTIATE_NTLM
+            | ntlmclient::Flags::REQUEST_TARGET,
+        challenge: *b"\x01\x23\x45\x67\x89\xab\xcd\xef",
+        context: (0, 0),
+        target_information: vec![ntlmclient::TargetInfoEntry::from_string(
+            ntlmclient::TargetInfoType::NtDomain,
+            "CONTOSO",
+        )],
+        os_version: Default::default(),
+    });
+    base64::engine::general_purpose::STANDARD.encode(msg.to_bytes().unwrap())
+}
