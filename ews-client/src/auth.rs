@@ -15,6 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+pub use crate::binding::ChannelBinding;
 use crate::error::{Error, ErrorKind, excerpt};
 use crate::transport::{BoxFuture, HttpRequest, Transport};
 
@@ -117,6 +118,13 @@ pub trait ConnectionAuth: Send + Sync + fmt::Debug {
     fn identity(&self) -> String;
     /// A handshake for one new connection.
     fn handshake(&self) -> Result<Box<dyn Handshake>, Error>;
+    /// Whether the first token already needs the channel binding (Kerberos: the binding is
+    /// inside the first and only token). Then, on a TLS connection, the transport first sends
+    /// the request's headers without credentials to learn the server's certificate, as
+    /// browsers do. `false` by default (NTLM binds in its last token).
+    fn binds_first_token(&self) -> bool {
+        false
+    }
 }
 
 /// One connection's handshake.
@@ -129,6 +137,12 @@ pub trait Handshake: Send {
     fn verify(&mut self, server: Option<&[u8]>) -> Result<(), Error> {
         let _ = server;
         Ok(())
+    }
+    /// The TLS channel this handshake runs on, given before [`Handshake::next`] whenever the
+    /// connection is TLS and channel binding is on (the default). A scheme that supports
+    /// Extended Protection puts it in its tokens; ignored by default.
+    fn bind(&mut self, channel: &ChannelBinding) {
+        let _ = channel;
     }
 }
 

@@ -52,6 +52,7 @@ pub struct ClientBuilder {
     reqwest: Option<reqwest::Client>,
     log_bodies: bool,
     jitter_seed: Option<u64>,
+    channel_binding: bool,
     error: Option<Error>,
 }
 
@@ -74,6 +75,7 @@ impl ClientBuilder {
             reqwest: None,
             log_bodies: false,
             jitter_seed: None,
+            channel_binding: true,
             error: None,
         }
     }
@@ -193,6 +195,29 @@ impl ClientBuilder {
         self
     }
 
+    /// Trust this CA or server certificate (PEM, one or more) in addition to the built-in
+    /// roots: an on-premises Exchange whose certificate comes from the organisation's own CA.
+    /// Verification stays on.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Self {
+        match reqwest::Certificate::from_pem_bundle(pem) {
+            Ok(certs) if !certs.is_empty() => self.http.root_certificates.extend(certs),
+            _ => self.fail(Error::new(
+                ErrorKind::Config,
+                "the root certificates are not PEM certificates",
+            )),
+        }
+        self
+    }
+
+    /// Bind NTLM and Kerberos sign-ins to the TLS connection (channel binding tokens, RFC 5929
+    /// `tls-server-end-point`), as Exchange's Extended Protection checks. On by default;
+    /// switching it off makes the client fail against a server that requires it, and lets a
+    /// man in the middle relay the sign-in.
+    pub fn channel_binding(mut self, yes: bool) -> Self {
+        self.channel_binding = yes;
+        self
+    }
+
     /// Use this reqwest client (shares its pool). Its redirect and TLS settings are the
     /// caller's; a followed redirect is still detected and reported as an error.
     pub fn reqwest_client(mut self, c: reqwest::Client) -> Self {
@@ -250,6 +275,7 @@ impl ClientBuilder {
                     connection.expect("checked"),
                     &self.http,
                     self.concurrency,
+                    self.channel_binding,
                 )?)
             }
             (None, Some(c)) => Arc::new(ReqwestTransport::with_client(c, self.http.max_body)),

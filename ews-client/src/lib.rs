@@ -28,6 +28,7 @@
 mod affinity;
 mod answers;
 mod auth;
+mod binding;
 mod builder;
 pub mod bulk;
 mod calendar;
@@ -58,8 +59,8 @@ mod transport;
 pub use affinity::AffinityGroup;
 pub use answers::MeetingAnswer;
 pub use auth::{
-    AccessToken, ClientCredentials, ConnectionAuth, Credentials, Handshake, Token, TokenKind,
-    TokenProvider,
+    AccessToken, ChannelBinding, ClientCredentials, ConnectionAuth, Credentials, Handshake, Token,
+    TokenKind, TokenProvider,
 };
 pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY};
 pub use client::{Client, Response};

@@ -4,7 +4,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::auth::{ConnectionAuth, Credentials, Handshake, Token};
+use crate::auth::{ChannelBinding, ConnectionAuth, Credentials, Handshake, Token};
 use crate::error::{Error, ErrorKind};
 
 /// NTLM user, password, domain and workstation name.
@@ -62,6 +62,7 @@ impl ConnectionAuth for NtlmAuth {
                 domain: self.domain.clone(),
             },
             workstation: self.workstation.clone(),
+            channel: None,
         }))
     }
 }
@@ -69,9 +70,14 @@ impl ConnectionAuth for NtlmAuth {
 struct NtlmHandshake {
     creds: ntlmclient::Credentials,
     workstation: String,
+    channel: Option<[u8; 16]>,
 }
 
 impl Handshake for NtlmHandshake {
+    fn bind(&mut self, channel: &ChannelBinding) {
+        self.channel = Some(channel.ntlm_hash());
+    }
+
     fn next(&mut self, server: Option<&[u8]>) -> Result<Token, Error> {
         let Some(challenge) = server else {
             let negotiate = ntlmclient::Message::Negotiate(ntlmclient::NegotiateMessage {
@@ -97,11 +103,7 @@ impl Handshake for NtlmHandshake {
                 ));
             }
         };
-        let target_info: Vec<u8> = challenge
-            .target_information
-            .iter()
-            .flat_map(|e| e.to_bytes())
-            .collect();
+        let target_info = target_info(&challenge.target_information, self.channel);
         let response = ntlmclient::respond_challenge_ntlm_v2(
             challenge.challenge,
             &target_info,
@@ -118,6 +120,34 @@ impl Handshake for NtlmHandshake {
             last: true,
         })
     }
+}
+
+/// The AV pairs the client's NTLMv2 response carries: the server's, then
+/// `MsvAvChannelBindings` when the connection is bound, then `MsvAvEOL` (MS-NLMP 2.2.2.1, 3.1.5.1.2).
+/// They sit inside the HMAC of the response, so a relay cannot strip or change the binding.
+fn target_info(server: &[ntlmclient::TargetInfoEntry], channel: Option<[u8; 16]>) -> Vec<u8> {
+    use ntlmclient::{TargetInfoEntry, TargetInfoType};
+    let mut out: Vec<u8> = server
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e.entry_type,
+                TargetInfoType::Terminator | TargetInfoType::ChannelBindings
+            )
+        })
+        .flat_map(|e| e.to_bytes())
+        .collect();
+    if let Some(hash) = channel {
+        out.extend(
+            TargetInfoEntry {
+                entry_type: TargetInfoType::ChannelBindings,
+                data: hash.to_vec(),
+            }
+            .to_bytes(),
+        );
+    }
+    out.extend_from_slice(&[0; 4]); // MsvAvEOL
+    out
 }
 
 fn encode(m: &ntlmclient::Message) -> Result<Vec<u8>, Error> {

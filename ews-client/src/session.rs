@@ -28,6 +28,8 @@ pub(crate) struct SessionTransport {
     sessions: Vec<Session>,
     free: Arc<Mutex<Vec<usize>>>,
     slots: Arc<Semaphore>,
+    /// Bind handshakes on TLS connections to the server's certificate.
+    channel_binding: bool,
 }
 
 struct Session {
@@ -49,10 +51,12 @@ impl SessionTransport {
         auth: Arc<dyn ConnectionAuth>,
         settings: &HttpSettings,
         sessions: usize,
+        channel_binding: bool,
     ) -> Result<Self, crate::Error> {
         let mut s = settings.clone();
         s.http1_only = true;
         s.max_idle = Some(1);
+        s.tls_info = channel_binding;
         let sessions = (0..sessions.max(1))
             .map(|_| {
                 Ok(Session {
@@ -66,6 +70,7 @@ impl SessionTransport {
             free: Arc::new(Mutex::new((0..sessions.len()).rev().collect())),
             slots: Arc::new(Semaphore::new(sessions.len())),
             sessions,
+            channel_binding,
         })
     }
 
@@ -133,6 +138,29 @@ impl SessionTransport {
             |e: crate::Error| TransportError::new(ErrorKind::Auth, false, e.to_string());
         let mut hs: Box<dyn Handshake> = self.auth.handshake().map_err(auth_error)?;
         let mut server: Option<Vec<u8>> = None;
+        let tls = req
+            .url
+            .get(..8)
+            .is_some_and(|p| p.eq_ignore_ascii_case("https://"));
+        if self.channel_binding && tls && self.auth.binds_first_token() {
+            // The first token carries the binding: learn the certificate on this connection
+            // with the request's headers alone, as browsers do.
+            let mut probe = req.clone();
+            probe.body = Bytes::new();
+            probe.headers.remove(http::header::AUTHORIZATION);
+            let (answer, peer) = session.http.run_with_peer(probe).await?;
+            if answer.status != 401 {
+                return Err(TransportError::new(
+                    ErrorKind::Auth,
+                    false,
+                    format!(
+                        "the server answered a request without credentials with HTTP {} instead of asking for {scheme}",
+                        answer.status
+                    ),
+                ));
+            }
+            self.bind(hs.as_mut(), peer.as_deref())?;
+        }
         loop {
             let token = hs.next(server.as_deref()).map_err(auth_error)?;
             let mut leg = req.clone();
@@ -142,7 +170,10 @@ impl SessionTransport {
                 return Ok(Ok((leg, hs)));
             }
             leg.body = Bytes::new();
-            let answer = session.http.run(leg).await?;
+            let (answer, peer) = session.http.run_with_peer(leg).await?;
+            if self.channel_binding && tls {
+                self.bind(hs.as_mut(), peer.as_deref())?;
+            }
             if answer.status != 401 {
                 return Err(TransportError::new(
                     ErrorKind::Auth,
@@ -158,6 +189,21 @@ impl SessionTransport {
                 None => return Ok(Err(answer)), // the scheme not offered: the 401 goes to the caller
             }
         }
+    }
+
+    /// Gives the handshake the binding of the connection that answered with `peer`.
+    fn bind(&self, hs: &mut dyn Handshake, peer: Option<&[u8]>) -> Result<(), TransportError> {
+        let Some(der) = peer else {
+            return Err(TransportError::new(
+                ErrorKind::Tls,
+                true,
+                "the TLS connection gave no server certificate to bind the sign-in to",
+            ));
+        };
+        let binding = crate::auth::ChannelBinding::tls_server_end_point(der)
+            .map_err(|e| TransportError::new(ErrorKind::Tls, true, e.to_string()))?;
+        hs.bind(&binding);
+        Ok(())
     }
 
     /// A streamed request on a session of its own, authenticated as any other (the last leg

@@ -138,6 +138,10 @@ pub(crate) struct HttpSettings {
     pub http1_only: bool,
     /// Keep at most this many idle connections per host (`None`: reqwest's default).
     pub max_idle: Option<usize>,
+    /// Trusted in addition to the built-in roots (an on-premises CA).
+    pub root_certificates: Vec<reqwest::Certificate>,
+    /// Keep the server's certificate with each response (channel binding).
+    pub tls_info: bool,
 }
 
 /// reqwest over rustls.
@@ -163,6 +167,12 @@ impl ReqwestTransport {
         if let Some(n) = s.max_idle {
             b = b.pool_max_idle_per_host(n);
         }
+        if !s.root_certificates.is_empty() {
+            b = b.tls_certs_merge(s.root_certificates.iter().cloned());
+        }
+        if s.tls_info {
+            b = b.tls_info(true);
+        }
         let client = b.build().map_err(|e| {
             Error::new(ErrorKind::Config, "cannot build the HTTP client")
                 .with_source(e.without_url())
@@ -180,6 +190,15 @@ impl ReqwestTransport {
     }
 
     pub(crate) async fn run(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        Ok(self.run_with_peer(req).await?.0)
+    }
+
+    /// [`Self::run`], with the server's TLS certificate (DER) when the connection is TLS and
+    /// the transport was built with `tls_info`.
+    pub(crate) async fn run_with_peer(
+        &self,
+        req: HttpRequest,
+    ) -> Result<(HttpResponse, Option<Vec<u8>>), TransportError> {
         let requested = reqwest::Url::parse(&req.url)
             .map_err(|_| TransportError::new(ErrorKind::Config, false, "invalid endpoint URL"))?;
         let mut resp = self
@@ -199,6 +218,7 @@ impl ReqwestTransport {
         }
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
+        let peer = peer_certificate(resp.extensions());
         if let Some(len) = resp.content_length()
             && len > self.max_body as u64
         {
@@ -249,12 +269,22 @@ impl ReqwestTransport {
                 }
             }
         }
-        Ok(HttpResponse {
-            status,
-            headers,
-            body: join(chunks, total),
-        })
+        Ok((
+            HttpResponse {
+                status,
+                headers,
+                body: join(chunks, total),
+            },
+            peer,
+        ))
     }
+}
+
+fn peer_certificate(extensions: &http::Extensions) -> Option<Vec<u8>> {
+    extensions
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|i| i.peer_certificate())
+        .map(<[u8]>::to_vec)
 }
 
 /// The chunks of a body as one buffer: the chunk itself when there is one, else one copy into
@@ -410,5 +440,7 @@ pub(crate) fn default_http() -> HttpSettings {
         accept_invalid_certs: false,
         http1_only: false,
         max_idle: None,
+        root_certificates: Vec::new(),
+        tls_info: false,
     }
 }

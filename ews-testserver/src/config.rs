@@ -33,6 +33,15 @@
 //! body_timeout_ms = 30000         # a request whose body does not arrive in time gets 408
 //! record_max_exchanges = 1000     # the record of exchanges keeps the newest this many…
 //! record_max_bytes = 67108864     # …and this many bytes of bodies
+//!
+//! [auth]                          # how callers sign in (the defaults shown)
+//! schemes = ["basic", "bearer"]   # also "ntlm" and "negotiate" (IIS Windows authentication)
+//! extended_protection = "none"    # "allow" or "require": check channel bindings over TLS
+//! ntlm_domain = "CONTOSO"         # the NetBIOS domain NTLM challenges name
+//!
+//! [tls]                           # serve HTTPS (PEM text or file paths)
+//! cert = "server.pem"
+//! key = "server.key"
 //! ```
 
 use serde::Deserialize;
@@ -56,6 +65,84 @@ pub struct Org {
     /// What a client may send, and how much of it the server remembers.
     #[serde(default)]
     pub limits: Limits,
+    /// How callers sign in.
+    #[serde(default)]
+    pub auth: AuthConfig,
+    /// Serve HTTPS with this certificate (plain HTTP without).
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+}
+
+/// How callers sign in, as IIS is configured in front of Exchange.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// The schemes offered, in the order of the `WWW-Authenticate` headers of a 401.
+    #[serde(default = "default_schemes")]
+    pub schemes: Vec<Scheme>,
+    /// Extended Protection for Authentication: whether NTLM and Negotiate sign-ins over TLS
+    /// must carry the channel binding of the server's certificate.
+    #[serde(default)]
+    pub extended_protection: ExtendedProtection,
+    /// The NetBIOS domain the NTLM challenge names.
+    #[serde(default = "default_ntlm_domain")]
+    pub ntlm_domain: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            schemes: default_schemes(),
+            extended_protection: ExtendedProtection::None,
+            ntlm_domain: default_ntlm_domain(),
+        }
+    }
+}
+
+fn default_schemes() -> Vec<Scheme> {
+    vec![Scheme::Basic, Scheme::Bearer]
+}
+
+fn default_ntlm_domain() -> String {
+    "CONTOSO".into()
+}
+
+/// A sign-in scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// User name and password in every request.
+    Basic,
+    /// A static bearer token (`token` of a mailbox or account).
+    Bearer,
+    /// NTLMv2, authenticating the connection (passwords of mailboxes and accounts).
+    Ntlm,
+    /// SPNEGO with Kerberos, authenticating the connection (needs the `kerberos` feature and
+    /// a keytab).
+    Negotiate,
+}
+
+/// IIS's Extended Protection setting (`extendedProtection tokenChecking`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtendedProtection {
+    /// Channel bindings are not checked.
+    #[default]
+    None,
+    /// A sign-in that carries a binding must carry the right one; one without is accepted.
+    Allow,
+    /// Every NTLM or Negotiate sign-in over TLS must carry the right binding.
+    Require,
+}
+
+/// The server's certificate and key: PEM text, or the path of a PEM file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain, server first.
+    pub cert: String,
+    /// The private key.
+    pub key: String,
 }
 
 /// Limits on requests and on the record of exchanges: what keeps a server up under bad input.

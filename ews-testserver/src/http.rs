@@ -14,7 +14,7 @@ use ews_types::{Element, m, t};
 use http_body_util::BodyExt;
 
 use crate::State;
-use crate::auth::{Account, authenticate};
+use crate::auth::{Account, Conn, SignIn, sign_in};
 use crate::config::Limits;
 use crate::faults::Exchange;
 use crate::ops;
@@ -34,6 +34,7 @@ pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     header_timeout: std::time::Duration,
+    tls: Option<Arc<crate::tls::Tls>>,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     use hyper_util::rt::{TokioIo, TokioTimer};
@@ -50,13 +51,34 @@ pub(crate) async fn serve(
                 }
             },
         };
-        let service = TowerToHyperService::new(app.clone());
+        // Each connection has its own sign-in state (NTLM and Negotiate authenticate
+        // connections), handed to the handlers as an extension.
+        let conn = Arc::new(Conn::new(tls.as_deref()));
+        let service = TowerToHyperService::new(app.clone().layer(axum::Extension(conn)));
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let conn = hyper::server::conn::http1::Builder::new()
+            let http = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
+                .to_owned();
+            let served = match tls {
+                None => http.serve_connection(TokioIo::new(stream), service).await,
+                Some(tls) => {
+                    let handshake =
+                        tokio::time::timeout(header_timeout, tls.acceptor.accept(stream)).await;
+                    match handshake {
+                        Ok(Ok(stream)) => {
+                            http.serve_connection(TokioIo::new(stream), service).await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => return,
+                    }
+                }
+            };
+            if let Err(e) = served {
                 tracing::debug!(error = %e, "connection closed");
             }
         });
@@ -74,17 +96,14 @@ fn xml(status: StatusCode, body: String) -> Response {
 
 async fn schema_file(
     AxState(state): AxState<Arc<State>>,
+    axum::Extension(conn): axum::Extension<Arc<Conn>>,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     // Exchange serves its schema to signed-in users only.
-    if authenticate(&state, &headers).is_none() {
-        let mut r = (StatusCode::UNAUTHORIZED, "401 Unauthorized").into_response();
-        r.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"ews-testserver\""),
-        );
-        return r;
+    if let SignIn::Challenge(offers) = sign_in(&state, &conn, &headers) {
+        let (status, _, text, extra) = unauthorized(offers);
+        return with_headers((status, text).into_response(), extra);
     }
     let name = match file.to_ascii_lowercase().as_str() {
         "services.wsdl" => "services.wsdl",
@@ -110,12 +129,17 @@ async fn ews(AxState(state): AxState<Arc<State>>, request: Request) -> Response 
     }
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
-    let (status, operation, request, text, extra) = match authenticate(&state, &headers) {
-        None => {
-            let (status, op, text, extra) = unauthorized();
+    let conn = parts
+        .extensions
+        .get::<Arc<Conn>>()
+        .cloned()
+        .unwrap_or_default();
+    let (status, operation, request, text, extra) = match sign_in(&state, &conn, &headers) {
+        SignIn::Challenge(offers) => {
+            let (status, op, text, extra) = unauthorized(offers);
             (status, op, String::new(), text, extra)
         }
-        Some(account) => match read_body(&state.org.limits, &headers, body).await {
+        SignIn::Account(account) => match read_body(&state.org.limits, &headers, body).await {
             Err(refused) => (refused.0, None, String::new(), refused.1.into(), close()),
             Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
                 Ok(request) => match handle(&state, account, &headers, &request).await {
@@ -158,25 +182,39 @@ async fn ews(AxState(state): AxState<Arc<State>>, request: Request) -> Response 
         request,
         response: text.clone(),
     });
-    let mut r = if status.is_success() || status == StatusCode::INTERNAL_SERVER_ERROR {
+    let r = if status.is_success() || status == StatusCode::INTERNAL_SERVER_ERROR {
         xml(status, text)
     } else {
         (status, text).into_response()
     };
+    with_headers(r, extra)
+}
+
+/// Sets headers; a name given twice in `extra` (`WWW-Authenticate`) is sent twice.
+fn with_headers(mut r: Response, extra: Vec<(&'static str, String)>) -> Response {
+    let mut set: Vec<&str> = Vec::new();
     for (k, v) in extra {
         if let Ok(v) = HeaderValue::from_str(&v) {
-            r.headers_mut().insert(k, v);
+            if set.contains(&k) {
+                r.headers_mut().append(k, v);
+            } else {
+                r.headers_mut().insert(k, v);
+                set.push(k);
+            }
         }
     }
     r
 }
 
-fn unauthorized() -> Handled {
+fn unauthorized(offers: Vec<String>) -> Handled {
     (
         StatusCode::UNAUTHORIZED,
         None,
         "401 Unauthorized".into(),
-        vec![("www-authenticate", "Basic realm=\"ews-testserver\"".into())],
+        offers
+            .into_iter()
+            .map(|o| ("www-authenticate", o))
+            .collect(),
     )
 }
 

@@ -27,12 +27,14 @@ pub mod config;
 pub mod events;
 mod faults;
 mod http;
+mod ntlm;
 mod ops;
 mod push;
 mod soap;
 pub mod store;
 mod streaming;
 pub mod syncstate;
+mod tls;
 pub mod tree;
 
 use std::net::SocketAddr;
@@ -83,6 +85,8 @@ impl State {
 /// A server running on 127.0.0.1 until dropped (or [`TestServer::shutdown`]).
 pub struct TestServer {
     addr: SocketAddr,
+    /// `http`, or `https` when `[tls]` is set.
+    scheme: &'static str,
     state: Arc<State>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// The task that delivers push notifications.
@@ -101,6 +105,7 @@ impl TestServer {
         org: Org,
         schema_dir: Option<PathBuf>,
     ) -> Result<TestServer, Error> {
+        let tls = org.tls.as_ref().map(tls::load).transpose()?.map(Arc::new);
         let store = store::Store::new(&org)?;
         let control = Control::new(&org.faults, &org.limits);
         let state = Arc::new(State {
@@ -118,19 +123,21 @@ impl TestServer {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = http::router(state.clone());
         let header_timeout = Duration::from_millis(state.org.limits.header_timeout_ms);
-        tokio::spawn(http::serve(listener, app, header_timeout, stopped));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tokio::spawn(http::serve(listener, app, header_timeout, tls, stopped));
         let pusher = tokio::spawn(push::run(state.clone()));
         Ok(TestServer {
             addr,
+            scheme,
             state,
             stop: Some(stop),
             pusher,
         })
     }
 
-    /// The EWS endpoint, `http://127.0.0.1:PORT/EWS/Exchange.asmx`.
+    /// The EWS endpoint, `http://127.0.0.1:PORT/EWS/Exchange.asmx` (`https` with `[tls]`).
     pub fn url(&self) -> String {
-        format!("http://{}/EWS/Exchange.asmx", self.addr)
+        format!("{}://{}/EWS/Exchange.asmx", self.scheme, self.addr)
     }
 
     /// The listening address.
