@@ -116,8 +116,9 @@ pub trait ConnectionAuth: Send + Sync + fmt::Debug {
     fn scheme(&self) -> &'static str;
     /// A name for the identity without secrets (throttling, logs).
     fn identity(&self) -> String;
-    /// A handshake for one new connection.
-    fn handshake(&self) -> Result<Box<dyn Handshake>, Error>;
+    /// A handshake for one new connection to `host` (the endpoint's host name, from which
+    /// Kerberos names the service: `HTTP/host`).
+    fn handshake(&self, host: &str) -> Result<Box<dyn Handshake>, Error>;
     /// Whether the first token already needs the channel binding (Kerberos: the binding is
     /// inside the first and only token). Then, on a TLS connection, the transport first sends
     /// the request's headers without credentials to learn the server's certificate, as

@@ -209,6 +209,26 @@ impl ClientBuilder {
         self
     }
 
+    /// Resolve host names through these DNS servers instead of the system's (split-horizon
+    /// DNS, where the EWS host is known only to the organisation's own servers).
+    pub fn name_servers(mut self, servers: impl IntoIterator<Item = std::net::SocketAddr>) -> Self {
+        let servers: Vec<_> = servers.into_iter().collect();
+        match crate::dns::Dns::with_servers(&servers) {
+            Ok(dns) => self.http.dns = Some(dns),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    pub(crate) fn resolve_with(mut self, dns: crate::dns::Dns) -> Self {
+        self.http.dns = Some(dns);
+        self
+    }
+
+    pub(crate) fn http_settings(&self) -> HttpSettings {
+        self.http.clone()
+    }
+
     /// Bind NTLM and Kerberos sign-ins to the TLS connection (channel binding tokens, RFC 5929
     /// `tls-server-end-point`), as Exchange's Extended Protection checks. On by default;
     /// switching it off makes the client fail against a server that requires it, and lets a

@@ -306,6 +306,36 @@ impl Client {
         Ok(resp)
     }
 
+    /// POSTs a document that is not an EWS request (Autodiscover's) to the endpoint, signed in
+    /// as any request is; the answer whatever its status. Not retried.
+    pub(crate) async fn post_document(
+        &self,
+        body: String,
+        soap_action: Option<&str>,
+    ) -> Result<HttpResponse, Error> {
+        let sh = &*self.shared;
+        let mut h = HeaderMap::new();
+        h.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        );
+        if let Some(a) = soap_action.and_then(|a| HeaderValue::from_str(a).ok()) {
+            h.insert("soapaction", a);
+        }
+        if let Ok(ua) = HeaderValue::from_str(&sh.user_agent) {
+            h.insert(http::header::USER_AGENT, ua);
+        }
+        if let Some(auth) = sh.credentials.header(false).await? {
+            h.insert(http::header::AUTHORIZATION, auth);
+        }
+        let req = HttpRequest {
+            url: sh.endpoint.clone(),
+            headers: h,
+            body: Bytes::from(body),
+        };
+        sh.transport.send(req).await.map_err(|t| t.into_error())
+    }
+
     async fn execute<O: Operation>(
         &self,
         request: &O,

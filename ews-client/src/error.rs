@@ -47,6 +47,9 @@ pub enum ErrorKind {
     NotProcessed,
     /// The server asked to back off for longer than the caller's deadline allows.
     Throttled,
+    /// Autodiscover found no EWS endpoint for an address: no candidate answered, or the
+    /// organisation does not know the address.
+    Discovery,
 }
 
 impl ErrorKind {
@@ -68,6 +71,7 @@ impl ErrorKind {
             ErrorKind::Response => "EWS error",
             ErrorKind::NotProcessed => "item not processed",
             ErrorKind::Throttled => "throttled",
+            ErrorKind::Discovery => "Autodiscover failed",
         }
     }
 }

@@ -28,6 +28,8 @@
 mod affinity;
 mod answers;
 mod auth;
+pub mod autodiscover;
+mod autodiscover_wire;
 mod binding;
 mod builder;
 pub mod bulk;
@@ -35,10 +37,13 @@ mod calendar;
 mod client;
 mod delegate;
 mod delegates;
+mod dns;
 pub mod edits;
 mod error;
 mod find;
 mod impersonation;
+#[cfg(feature = "kerberos")]
+mod kerberos;
 mod mailbox;
 pub mod notify;
 mod ntlm;
@@ -62,12 +67,15 @@ pub use auth::{
     AccessToken, ChannelBinding, ClientCredentials, ConnectionAuth, Credentials, Handshake, Token,
     TokenKind, TokenProvider,
 };
+pub use autodiscover::{Autodiscover, AutodiscoverBuilder, Discovered};
 pub use builder::{ClientBuilder, DEFAULT_CONCURRENCY};
 pub use client::{Client, Response};
 pub use delegate::{MailboxClient, item_id};
 pub use delegates::{Delegate, Delegates, FolderLevels, PermissionLevel};
 pub use error::{DelegationProblem, Error, ErrorKind};
 pub use impersonation::{ConnectingSid, Impersonated};
+#[cfg(feature = "kerberos")]
+pub use kerberos::Kerberos;
 pub use mailbox::{Mailbox, attendees};
 pub use permissions::{FolderPermissions, PermissionSet};
 pub use retry::RetryPolicy;

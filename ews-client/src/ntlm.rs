@@ -54,7 +54,7 @@ impl ConnectionAuth for NtlmAuth {
         format!("ntlm:{}\\{}", self.domain, self.user)
     }
 
-    fn handshake(&self) -> Result<Box<dyn Handshake>, Error> {
+    fn handshake(&self, _host: &str) -> Result<Box<dyn Handshake>, Error> {
         Ok(Box::new(NtlmHandshake {
             creds: ntlmclient::Credentials {
                 username: self.user.clone(),

@@ -136,7 +136,11 @@ impl SessionTransport {
         let scheme = self.auth.scheme();
         let auth_error =
             |e: crate::Error| TransportError::new(ErrorKind::Auth, false, e.to_string());
-        let mut hs: Box<dyn Handshake> = self.auth.handshake().map_err(auth_error)?;
+        let host = reqwest::Url::parse(&req.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .ok_or_else(|| TransportError::new(ErrorKind::Config, false, "invalid endpoint URL"))?;
+        let mut hs: Box<dyn Handshake> = self.auth.handshake(&host).map_err(auth_error)?;
         let mut server: Option<Vec<u8>> = None;
         let tls = req
             .url

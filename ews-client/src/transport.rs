@@ -142,6 +142,23 @@ pub(crate) struct HttpSettings {
     pub root_certificates: Vec<reqwest::Certificate>,
     /// Keep the server's certificate with each response (channel binding).
     pub tls_info: bool,
+    /// Resolve host names through these name servers instead of the system's.
+    pub dns: Option<crate::dns::Dns>,
+}
+
+/// Host names resolved through [`crate::dns::Dns`].
+struct Resolver(crate::dns::Dns);
+
+impl reqwest::dns::Resolve for Resolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let dns = self.0.clone();
+        Box::pin(async move {
+            let ips = dns.ips(name.as_str()).await?;
+            let addrs: reqwest::dns::Addrs =
+                Box::new(ips.into_iter().map(|ip| std::net::SocketAddr::new(ip, 0)));
+            Ok(addrs)
+        })
+    }
 }
 
 /// reqwest over rustls.
@@ -172,6 +189,9 @@ impl ReqwestTransport {
         }
         if s.tls_info {
             b = b.tls_info(true);
+        }
+        if let Some(dns) = &s.dns {
+            b = b.dns_resolver(std::sync::Arc::new(Resolver(dns.clone())));
         }
         let client = b.build().map_err(|e| {
             Error::new(ErrorKind::Config, "cannot build the HTTP client")
@@ -277,6 +297,28 @@ impl ReqwestTransport {
             },
             peer,
         ))
+    }
+}
+
+impl ReqwestTransport {
+    /// A GET without credentials (Autodiscover's HTTP probe and JSON endpoint). Redirects
+    /// are answered, not followed; the body is capped like any other.
+    pub(crate) async fn get(&self, url: &str) -> Result<HttpResponse, TransportError> {
+        let mut resp = self.client.get(url).send().await.map_err(classify)?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(too_large(self.max_body));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body: body.freeze(),
+        })
     }
 }
 
@@ -442,5 +484,6 @@ pub(crate) fn default_http() -> HttpSettings {
         max_idle: None,
         root_certificates: Vec::new(),
         tls_info: false,
+        dns: None,
     }
 }

@@ -7,20 +7,10 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use ews_client::{Client, Credentials, ErrorKind};
 use ews_types::t::DistinguishedFolderIdName as F;
+use support::tls::{certificate, relay};
 use support::*;
-
-/// A certificate for 127.0.0.1 and its key, PEM.
-fn certificate() -> (String, String) {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    (cert.pem(), key.serialize_pem())
-}
 
 async fn server(protection: &str, cert: &(String, String)) -> ews_testserver::TestServer {
     serve(&format!(
@@ -134,7 +124,7 @@ async fn a_relay_with_another_certificate_is_refused() {
     let theirs = certificate();
     for protection in ["allow", "require"] {
         let server = server(protection, &cert).await;
-        let relay = relay(&server, &theirs, &cert.0).await;
+        let relay = relay(server.addr(), &theirs, &cert.0).await;
         // The client trusts the relay's certificate (a corporate proxy, a stolen CA), so TLS
         // succeeds; the binding names the relay's certificate, which the server sees is not
         // its own.
@@ -152,60 +142,4 @@ async fn a_relay_with_another_certificate_is_refused() {
         );
         create(&direct, "direct").await.unwrap();
     }
-}
-
-/// A man in the middle: terminates TLS with `cert` and opens its own TLS connection to the
-/// server (trusting `server_ca`), relaying bytes both ways. Returns its EWS URL.
-async fn relay(
-    server: &ews_testserver::TestServer,
-    cert: &(String, String),
-    server_ca: &str,
-) -> String {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let certs: Vec<CertificateDer> = CertificateDer::pem_slice_iter(cert.0.as_bytes())
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_slice(cert.1.as_bytes()).unwrap();
-    let accept = tokio_rustls::TlsAcceptor::from(Arc::new(
-        rustls::ServerConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .unwrap(),
-    ));
-    let mut roots = rustls::RootCertStore::empty();
-    for c in CertificateDer::pem_slice_iter(server_ca.as_bytes()) {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let connect = tokio_rustls::TlsConnector::from(Arc::new(
-        rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth(),
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "https://{}/EWS/Exchange.asmx",
-        listener.local_addr().unwrap()
-    );
-    let upstream = server.addr();
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let (accept, connect) = (accept.clone(), connect.clone());
-            tokio::spawn(async move {
-                let Ok(mut down) = accept.accept(sock).await else {
-                    return;
-                };
-                let tcp = tokio::net::TcpStream::connect(upstream).await.unwrap();
-                let name = ServerName::try_from("127.0.0.1").unwrap();
-                let mut up = connect.connect(name, tcp).await.unwrap();
-                let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
-            });
-        }
-    });
-    url
 }

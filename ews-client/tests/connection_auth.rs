@@ -27,7 +27,7 @@ impl ConnectionAuth for Toy {
     fn identity(&self) -> String {
         "toy:alice".into()
     }
-    fn handshake(&self) -> Result<Box<dyn Handshake>, Error> {
+    fn handshake(&self, _host: &str) -> Result<Box<dyn Handshake>, Error> {
         Ok(Box::new(ToyHandshake))
     }
 }

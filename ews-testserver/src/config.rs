@@ -39,6 +39,20 @@
 //! extended_protection = "none"    # "allow" or "require": check channel bindings over TLS
 //! ntlm_domain = "CONTOSO"         # the NetBIOS domain NTLM challenges name
 //!
+//! [[site]]                        # Autodiscover: where a site's mailboxes are served
+//! name = "eu"
+//! ews_url = "https://eu.contoso.com/EWS/Exchange.asmx"
+//! # and `site = "eu"` on a mailbox; mailboxes without one are served here
+//!
+//! [autodiscover]
+//! enabled = true                  # answer /autodiscover/autodiscover.{svc,xml,json}
+//! http_redirect = "https://autodiscover.contoso.com/autodiscover/autodiscover.xml"
+//!                                 # an unauthenticated GET answers 302 to this (the HTTP probe)
+//! [[autodiscover.redirect]]       # answer for an address with a redirect
+//! address = "old@contoso.com"
+//! to_address = "new@fabrikam.com" # redirectAddr / RedirectAddress, or:
+//! # to_url = "https://autodiscover.fabrikam.com/autodiscover/autodiscover.svc"
+//!
 //! [tls]                           # serve HTTPS (PEM text or file paths)
 //! cert = "server.pem"
 //! key = "server.key"
@@ -71,6 +85,68 @@ pub struct Org {
     /// Serve HTTPS with this certificate (plain HTTP without).
     #[serde(default)]
     pub tls: Option<TlsConfig>,
+    /// Sites with EWS endpoints of their own, for Autodiscover.
+    #[serde(default, rename = "site")]
+    pub sites: Vec<SiteConfig>,
+    /// What Autodiscover answers.
+    #[serde(default)]
+    pub autodiscover: AutodiscoverConfig,
+}
+
+/// A site whose mailboxes Autodiscover sends to another EWS endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// The name mailboxes refer to (`site = "eu"`).
+    pub name: String,
+    /// The site's EWS endpoint.
+    pub ews_url: String,
+}
+
+/// The Autodiscover endpoints (`/autodiscover/autodiscover.svc` SOAP, `.xml` POX, `.json`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutodiscoverConfig {
+    /// Whether this server answers Autodiscover at all (a web server in front of a domain
+    /// does not).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// An unauthenticated GET of `/autodiscover/autodiscover.xml` answers 302 to this URL, as
+    /// the HTTP redirect probe (candidate 3) expects of `http://autodiscover.<domain>`.
+    #[serde(default)]
+    pub http_redirect: Option<String>,
+    /// Addresses answered with a redirect.
+    #[serde(default, rename = "redirect")]
+    pub redirects: Vec<RedirectConfig>,
+}
+
+impl Default for AutodiscoverConfig {
+    fn default() -> Self {
+        AutodiscoverConfig {
+            enabled: true,
+            http_redirect: None,
+            redirects: Vec::new(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An address Autodiscover redirects: to another address (`redirectAddr`) or to another
+/// Autodiscover endpoint (`redirectUrl`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectConfig {
+    /// The address asked about.
+    pub address: String,
+    /// Ask again about this address.
+    #[serde(default)]
+    pub to_address: Option<String>,
+    /// Ask this Autodiscover endpoint instead.
+    #[serde(default)]
+    pub to_url: Option<String>,
 }
 
 /// How callers sign in, as IIS is configured in front of Exchange.
@@ -213,6 +289,10 @@ pub struct MailboxConfig {
     /// Holds ApplicationImpersonation (rare for a user; default false).
     #[serde(default)]
     pub impersonation: bool,
+    /// The site (`[[site]]`) whose EWS endpoint Autodiscover gives for this mailbox; none:
+    /// this server's.
+    #[serde(default)]
+    pub site: Option<String>,
 }
 
 /// An account without a mailbox.

@@ -24,6 +24,10 @@ pub struct Control {
     streams: Mutex<HashMap<String, usize>>,
     /// Bumped by `drop_streams`: a streaming connection opened before ends abruptly.
     stream_generation: AtomicU64,
+    /// (connection, account) of every NTLM or Negotiate sign-in.
+    sign_ins: Mutex<Vec<(u64, String)>>,
+    /// Autodiscover requests answered (any protocol).
+    autodiscover: AtomicUsize,
 }
 
 /// The newest exchanges, bounded in count and in bytes.
@@ -79,6 +83,29 @@ impl Control {
         c.set_concurrency_limit(f.concurrency_limit);
         c.set_require_anchor(f.require_anchor);
         c
+    }
+
+    /// Every NTLM or Negotiate sign-in so far: the connection's number and the account it
+    /// signed in, in order. A connection that appears with two accounts carried two identities.
+    pub fn sign_ins(&self) -> Vec<(u64, String)> {
+        self.sign_ins.lock().expect("lock").clone()
+    }
+
+    /// Autodiscover requests this server has answered (SOAP, POX, JSON and the HTTP probe),
+    /// to see what a client's cache saves.
+    pub fn autodiscover_requests(&self) -> usize {
+        self.autodiscover.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn count_autodiscover(&self) {
+        self.autodiscover.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn record_sign_in(&self, connection: u64, login: &str) {
+        self.sign_ins
+            .lock()
+            .expect("lock")
+            .push((connection, login.to_owned()));
     }
 
     /// Ends every open streaming connection abruptly (no closing envelope), as a network

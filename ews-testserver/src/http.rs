@@ -21,10 +21,10 @@ use crate::ops;
 use crate::soap::{Fault, line_col, response};
 
 pub(crate) fn router(state: Arc<State>) -> Router {
-    Router::new()
+    let ews = Router::new()
         .route("/EWS/Exchange.asmx", post(ews))
-        .route("/EWS/{file}", get(schema_file))
-        .with_state(state)
+        .route("/EWS/{file}", get(schema_file));
+    crate::autodiscover::routes(ews).with_state(state)
 }
 
 /// Accepts connections until `stop` fires. Each connection must send a complete request header
@@ -134,12 +134,21 @@ async fn ews(AxState(state): AxState<Arc<State>>, request: Request) -> Response 
         .get::<Arc<Conn>>()
         .cloned()
         .unwrap_or_default();
-    let (status, operation, request, text, extra) = match sign_in(&state, &conn, &headers) {
+    // Negotiate's mutual-authentication token goes with the answer, whatever it is.
+    let signed = sign_in(&state, &conn, &headers);
+    let proof: Vec<(&'static str, String)> = match &signed {
+        SignIn::Account(_, tokens) => tokens
+            .iter()
+            .map(|t| ("www-authenticate", t.clone()))
+            .collect(),
+        SignIn::Challenge(_) => Vec::new(),
+    };
+    let (status, operation, request, text, mut extra) = match signed {
         SignIn::Challenge(offers) => {
             let (status, op, text, extra) = unauthorized(offers);
             (status, op, String::new(), text, extra)
         }
-        SignIn::Account(account) => match read_body(&state.org.limits, &headers, body).await {
+        SignIn::Account(account, _) => match read_body(&state.org.limits, &headers, body).await {
             Err(refused) => (refused.0, None, String::new(), refused.1.into(), close()),
             Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
                 Ok(request) => match handle(&state, account, &headers, &request).await {
@@ -156,7 +165,7 @@ async fn ews(AxState(state): AxState<Arc<State>>, request: Request) -> Response 
                             header::CONTENT_TYPE,
                             HeaderValue::from_static("text/xml; charset=utf-8"),
                         );
-                        return r;
+                        return with_headers(r, proof);
                     }
                 },
                 Err(e) => {
@@ -187,6 +196,7 @@ async fn ews(AxState(state): AxState<Arc<State>>, request: Request) -> Response 
     } else {
         (status, text).into_response()
     };
+    extra.extend(proof);
     with_headers(r, extra)
 }
 

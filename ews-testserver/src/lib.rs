@@ -23,10 +23,13 @@
 #![doc = include_str!("../README.md")]
 
 mod auth;
+mod autodiscover;
 pub mod config;
 pub mod events;
 mod faults;
 mod http;
+#[cfg(feature = "kerberos")]
+mod negotiate;
 mod ntlm;
 mod ops;
 mod push;
@@ -106,6 +109,16 @@ impl TestServer {
         schema_dir: Option<PathBuf>,
     ) -> Result<TestServer, Error> {
         let tls = org.tls.as_ref().map(tls::load).transpose()?.map(Arc::new);
+        for m in &org.mailboxes {
+            if let Some(site) = &m.site
+                && !org.sites.iter().any(|s| &s.name == site)
+            {
+                return Err(Error::Org(format!(
+                    "mailbox {} is in site {site}, which no [[site]] defines",
+                    m.smtp
+                )));
+            }
+        }
         let store = store::Store::new(&org)?;
         let control = Control::new(&org.faults, &org.limits);
         let state = Arc::new(State {

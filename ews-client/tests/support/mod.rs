@@ -2,7 +2,9 @@
 //! transport (no sockets, so tokio's paused clock stays exact).
 #![allow(dead_code, missing_docs)]
 
+pub mod dns;
 pub mod e2e_org;
+pub mod tls;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -379,3 +379,22 @@ def _():
     check(a1.drafts.unsubscribe(sid) is True, "unsubscribed")
     return kinds
 
+
+
+@scenario("Autodiscover (SOAP GetUserSettings): the EWS URL, a RedirectAddress, an InvalidUser")
+def _():
+    from exchangelib.autodiscover.protocol import AutodiscoverProtocol
+
+    url = URL.replace("/EWS/Exchange.asmx", "/autodiscover/autodiscover.svc")
+    protocol = AutodiscoverProtocol(
+        config=Configuration(service_endpoint=url, credentials=Credentials("boss@contoso.com", "boss-pw"), auth_type=BASIC)
+    )
+    found = protocol.get_user_settings(user="boss@contoso.com")
+    check(found.ews_url == URL, found.user_settings)
+    check(found.autodiscover_smtp_address == "boss@contoso.com", found.user_settings)
+    check(found.version is not None and found.version.api_version == "Exchange2016", found.version)
+    moved = protocol.get_user_settings(user="moved@contoso.com")
+    check(moved.redirect_address == "a1@contoso.com", moved)
+    unknown = protocol.get_user_settings(user="nobody@contoso.com")
+    check(unknown.error_code == "InvalidUser", unknown)
+    return found.ews_url

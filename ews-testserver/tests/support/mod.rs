@@ -49,7 +49,9 @@ pub fn start(config_text: &str) -> Server {
     // "EWS at http://127.0.0.1:PORT/EWS/Exchange.asmx"
     let addr = line
         .trim()
-        .trim_start_matches("EWS at http://")
+        .trim_start_matches("EWS at ")
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
         .trim_end_matches("/EWS/Exchange.asmx")
         .to_owned();
     Server { child, addr }
