@@ -6,7 +6,7 @@
 //!
 //! ```toml
 //! url = "https://mail.contoso.com/EWS/Exchange.asmx"
-//! auth = "ntlm"            # basic (default with a password), ntlm, bearer, oauth
+//! auth = "ntlm"            # basic (default with a password), ntlm, kerberos, bearer, oauth
 //! username = 'CONTOSO\svc-booking'
 //! password = "…"
 //! # token = "…"                                    (bearer)
@@ -199,9 +199,10 @@ fn credentials(s: &Settings) -> Result<Credentials, Failure> {
         Some("basic" | "ntlm") => {
             return Err(missing("basic and ntlm need EWS_USERNAME and EWS_PASSWORD"));
         }
+        Some("kerberos" | "negotiate") => kerberos(s)?,
         Some(other) => {
             return Err(Failure::usage(format!(
-                "unknown auth {other:?}: use basic, ntlm, bearer or oauth"
+                "unknown auth {other:?}: use basic, ntlm, kerberos, bearer or oauth"
             )));
         }
         None => {
@@ -212,6 +213,25 @@ fn credentials(s: &Settings) -> Result<Credentials, Failure> {
         }
     };
     Ok(c)
+}
+
+/// Kerberos with the tickets of the credentials cache (`kinit`); `EWS_USERNAME`, if set, picks
+/// the principal.
+#[cfg(feature = "kerberos")]
+fn kerberos(s: &Settings) -> Result<Credentials, Failure> {
+    let mut k = ews_client::Kerberos::new();
+    if let Some(user) = &s.username {
+        k = k.principal(user.clone());
+    }
+    Ok(Credentials::kerberos(k))
+}
+
+#[cfg(not(feature = "kerberos"))]
+fn kerberos(_: &Settings) -> Result<Credentials, Failure> {
+    Err(Failure::usage(
+        "this ews was built without Kerberos: cargo install --path ews-cli --features kerberos \
+         (needs MIT Kerberos: libkrb5-dev, and libclang)",
+    ))
 }
 
 /// The configured URL and the credentials `schema fetch` can use (Basic or bearer).

@@ -30,7 +30,7 @@ use crate::report::Format;
     name = "ews",
     version,
     about = "Exchange Web Services from the command line: bulk calendar work, delegates, permissions, schema tools",
-    after_help = "Server and credentials: EWS_URL, and EWS_USERNAME + EWS_PASSWORD (EWS_AUTH=ntlm for NTLM), \
+    after_help = "Server and credentials: EWS_URL, and EWS_USERNAME + EWS_PASSWORD (EWS_AUTH=ntlm for NTLM), EWS_AUTH=kerberos (tickets from kinit; built with --features kerberos), \
 EWS_TOKEN, or EWS_TENANT + EWS_CLIENT_ID + EWS_CLIENT_SECRET; or the same in a config file \
 (--config, $EWS_CONFIG, ~/.config/ews/config.toml).\n\
 Exit codes: 0 done, 1 some or all work failed, 2 bad usage or configuration, 3 some write's outcome unknown."

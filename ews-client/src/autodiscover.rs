@@ -51,6 +51,27 @@ pub struct Discovered {
 }
 
 /// Finds EWS endpoints by Autodiscover; cheap to clone (one cache).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), ews_client::Error> {
+/// use ews_client::{Autodiscover, ConnectingSid, Credentials};
+/// use ews_client::autodiscover::by_endpoint;
+///
+/// let ad = Autodiscover::builder(Credentials::ntlm("CONTOSO\\svc-booking", "secret")).build()?;
+/// // One mailbox: a client for its site's endpoint.
+/// let client = ad.client_for("alice@contoso.com").await?;
+/// // Many: discovered together, one result per address in order, grouped by site.
+/// let addresses = ["alice@contoso.com", "bob@contoso.com"];
+/// let found = ad.discover_all(&addresses).await;
+/// for (endpoint, positions) in by_endpoint(&found) {
+///     let site = ad.client_at(&endpoint)?;
+///     for i in positions {
+///         let mailbox = site.impersonate(ConnectingSid::smtp(addresses[i]))?.mailbox();
+///         // … work on `mailbox`
+///     }
+/// }
+/// # let _ = client; Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Autodiscover {
     inner: Arc<Inner>,

@@ -391,6 +391,18 @@ async fn answers_are_cached() {
     uncached.discover("alice@a.test").await.unwrap();
     uncached.discover("alice@a.test").await.unwrap();
     assert_eq!(a.control().autodiscover_requests(), 5);
+    // Answers expire after the cache's time to live.
+    let brief = net
+        .autodiscover(dns.addr)
+        .cache_ttl(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    brief.discover("alice@a.test").await.unwrap();
+    brief.discover("alice@a.test").await.unwrap();
+    assert_eq!(a.control().autodiscover_requests(), 6);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    brief.discover("alice@a.test").await.unwrap();
+    assert_eq!(a.control().autodiscover_requests(), 7);
     // An unknown address is an error of its own, not a cached answer.
     let e = ad.discover("nobody@a.test").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Discovery, "{e}");
