@@ -36,14 +36,35 @@ pub(crate) fn is_xml_char(c: char) -> bool {
 /// The first character of `s` that XML 1.0 forbids, if any. Scans bytes first: only a control
 /// byte or the lead byte of U+FFFE/U+FFFF (0xEF) needs a closer look.
 pub(crate) fn first_non_xml_char(s: &str) -> Option<char> {
-    let suspect = s
-        .bytes()
-        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
-    if suspect {
+    if any_byte(s.as_bytes(), suspect_char) {
         s.chars().find(|c| !is_xml_char(*c))
     } else {
         None
     }
+}
+
+/// A byte that may begin a character XML 1.0 forbids: a control other than tab, LF and CR, or
+/// the lead byte of U+FFFE/U+FFFF.
+#[inline(always)]
+pub(crate) fn suspect_char(b: u8) -> bool {
+    (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') | (b == 0xEF)
+}
+
+/// Whether any byte of `b` is `suspect`, 32 bytes at a time without a branch per byte (so the
+/// compiler vectorizes it): text is long and almost never suspect.
+#[inline(always)]
+pub(crate) fn any_byte(b: &[u8], suspect: impl Fn(u8) -> bool) -> bool {
+    let mut chunks = b.chunks_exact(32);
+    for chunk in &mut chunks {
+        let mut hit = false;
+        for &x in chunk {
+            hit |= suspect(x);
+        }
+        if hit {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&x| suspect(x))
 }
 
 /// The namespaces the bindings know by name; others are [`XmlNs::Other`].
@@ -108,5 +129,27 @@ impl XmlNs {
             "" => XmlNs::None,
             _ => XmlNs::Other,
         }
+    }
+}
+
+#[cfg(test)]
+mod char_tests {
+    use super::first_non_xml_char;
+
+    #[test]
+    fn forbidden_characters_are_found_wherever_they_are() {
+        for len in [0, 1, 31, 32, 33, 64, 95, 200] {
+            let clean = "é".repeat(len / 2) + &"a".repeat(len % 2);
+            assert_eq!(first_non_xml_char(&clean), None, "{len}");
+            for at in [0, len / 2, len] {
+                for bad in ['\u{1}', '\u{FFFE}', '\u{FFFF}', '\u{1F}'] {
+                    let mut s: String = clean.chars().take(at).collect();
+                    s.push(bad);
+                    s.extend(clean.chars().skip(at));
+                    assert_eq!(first_non_xml_char(&s), Some(bad), "{len} {at} {bad:?}");
+                }
+            }
+        }
+        assert_eq!(first_non_xml_char("tab\tlf\ncr\r\u{EFFF}\u{FFFD}"), None);
     }
 }

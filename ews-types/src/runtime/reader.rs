@@ -275,8 +275,8 @@ impl<'a> XmlReader<'a> {
             kind: DeErrorKind::Syntax("tag text is not a slice of the input".into()),
         })?;
         let qname = &content[..name_len];
-        let local = qname.rsplit(':').next().unwrap_or(qname);
-        check_qname(qname).map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
+        let local_at = check_qname(qname).map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
+        let local = &qname[local_at..];
         if content.len() > name_len {
             self.check_attributes(content, name_len)
                 .map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
@@ -464,15 +464,24 @@ impl<'a> XmlReader<'a> {
             let position = self.position();
             let ev = self.inner.read_event().map_err(|e| self.syntax(e))?;
             match ev {
+                // Each piece is checked as it comes (a reference once resolved), so the text
+                // handed out holds no character XML forbids.
                 Event::Text(t) => {
-                    check_no_cdata_end(&t, position)?;
+                    check_raw_text(&t, position)?;
                     push(&mut out, t.xml_content(XmlVersion::Implicit1_0))
                 }
-                Event::CData(c) => push(&mut out, c.into_inner()),
-                Event::GeneralRef(r) => push(&mut out, self.resolve_ref(&r, position)?),
+                Event::CData(c) => {
+                    let piece = c.into_inner();
+                    check_chars(&piece, position)?;
+                    push(&mut out, piece)
+                }
+                Event::GeneralRef(r) => {
+                    let piece = self.resolve_ref(&r, position)?;
+                    check_chars(&piece, position)?;
+                    push(&mut out, piece)
+                }
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
-                    check_chars(&out, start.position)?;
                     return Ok(out);
                 }
                 Event::Start(s) | Event::Empty(s) => {
@@ -608,24 +617,21 @@ impl<'a> XmlReader<'a> {
     }
 }
 
-/// Refuses text that holds a character XML 1.0 forbids (`&#x1;` as well as the raw byte): what
-/// the reader hands out, the writer can always write back.
-/// Text as written: no `]]>` (XML 1.0 forbids it outside CDATA) and no character XML forbids.
+/// Text as written: no `]]>` (XML 1.0 forbids it outside CDATA) and no character XML forbids
+/// (`&#x1;` is checked where the reference is resolved). One pass over the bytes; only text
+/// holding a `]`, a control byte or 0xEF is looked at closely.
 fn check_raw_text(t: &quick_xml::events::BytesText<'_>, position: u64) -> Result<(), DeError> {
-    check_no_cdata_end(t, position)?;
-    check_chars(t.as_ref(), position)
-}
-
-/// No `]]>` in text as written (its characters are checked once unescaped).
-fn check_no_cdata_end(t: &quick_xml::events::BytesText<'_>, position: u64) -> Result<(), DeError> {
     let raw: &str = t.as_ref();
+    if !super::any_byte(raw.as_bytes(), |b| super::suspect_char(b) | (b == b']')) {
+        return Ok(());
+    }
     if raw.contains("]]>") {
         return Err(at(
             position,
             DeErrorKind::Syntax("\"]]>\" is not allowed in text".into()),
         ));
     }
-    Ok(())
+    check_chars(raw, position)
 }
 
 fn check_chars(text: &str, position: u64) -> Result<(), DeError> {
@@ -701,10 +707,8 @@ impl<'a> XmlReader<'a> {
                     return Ok(());
                 }
                 Event::Text(t) => {
-                    check_no_cdata_end(&t, position)?;
-                    let piece = t.xml_content(XmlVersion::Implicit1_0);
-                    check_chars(&piece, position)?;
-                    text.push_str(&piece);
+                    check_raw_text(&t, position)?;
+                    text.push_str(&t.xml_content(XmlVersion::Implicit1_0));
                     None
                 }
                 Event::CData(c) => {

@@ -28,24 +28,25 @@ const fn ascii_table(continuing: bool) -> [bool; 256] {
 }
 
 /// Whether `name` is a QName of XML Namespaces 1.0: an NCName, or two joined by one colon.
-pub(super) fn check_qname(name: &str) -> Result<(), String> {
+/// Gives where its local part starts (after the colon, or 0).
+pub(super) fn check_qname(name: &str) -> Result<usize, String> {
     // the common case, in one pass: ASCII name parts, at most one colon, each part starting
     // with a letter or `_`
     let b = name.as_bytes();
     if let Some((&first, rest)) = b.split_first()
         && ASCII_START[first as usize]
     {
-        let mut colon = false;
+        let mut colon = None;
         let mut ok = true;
         let mut i = 0;
         while i < rest.len() {
             let c = rest[i];
             if c == b':' {
-                if colon || !rest.get(i + 1).is_some_and(|n| ASCII_START[*n as usize]) {
+                if colon.is_some() || !rest.get(i + 1).is_some_and(|n| ASCII_START[*n as usize]) {
                     ok = false;
                     break;
                 }
-                colon = true;
+                colon = Some(i + 2); // `rest` starts one byte in
             } else if !ASCII_NAME[c as usize] {
                 ok = false;
                 break;
@@ -53,7 +54,7 @@ pub(super) fn check_qname(name: &str) -> Result<(), String> {
             i += 1;
         }
         if ok {
-            return Ok(());
+            return Ok(colon.unwrap_or(0));
         }
     }
     let ncname = |n: &str| {
@@ -61,11 +62,11 @@ pub(super) fn check_qname(name: &str) -> Result<(), String> {
         chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
     };
     let ok = match name.split_once(':') {
-        None => ncname(name),
-        Some((prefix, local)) => ncname(prefix) && ncname(local),
+        None => ncname(name).then_some(0),
+        Some((prefix, local)) => (ncname(prefix) && ncname(local)).then_some(prefix.len() + 1),
     };
-    if ok {
-        Ok(())
+    if let Some(local_at) = ok {
+        Ok(local_at)
     } else {
         Err(format!("{name:?} is not a valid name"))
     }
@@ -256,6 +257,16 @@ mod tests {
             "", ":a", "a:", "a:b:c", "1a", "a:1", "-a", "a b", "a::b", "p:-x", ".a",
         ] {
             assert!(check_qname(bad).is_err(), "{bad:?}");
+        }
+        // where the local part starts, in the ASCII pass and the general one
+        for (name, local) in [
+            ("a", "a"),
+            ("t:CalendarItem", "CalendarItem"),
+            ("_x-1.2:y_3", "y_3"),
+            ("p:é", "é"),
+            ("é:x", "x"),
+        ] {
+            assert_eq!(&name[check_qname(name).unwrap()..], local, "{name}");
         }
     }
 }
