@@ -145,6 +145,15 @@ async fn ews(AxState(state): AxState<Arc<State>>, request: Request) -> Response 
     };
     let (status, operation, request, text, mut extra) = match signed {
         SignIn::Challenge(offers) => {
+            // A leg of an NTLM or Negotiate handshake must keep its connection (the next leg
+            // comes on it), so its body is read, within the limits, as IIS does; a client
+            // that sends no credentials gets its 401 without the body being read.
+            if offers
+                .iter()
+                .any(|o| !o.starts_with("Basic") && o.contains(' '))
+            {
+                let _ = read_body(&state.org.limits, &headers, body).await;
+            }
             let (status, op, text, extra) = unauthorized(offers);
             (status, op, String::new(), text, extra)
         }
