@@ -47,7 +47,8 @@ pub(crate) fn first_non_xml_char(s: &str) -> Option<char> {
 /// the lead byte of U+FFFE/U+FFFF.
 #[inline(always)]
 pub(crate) fn suspect_char(b: u8) -> bool {
-    (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') | (b == 0xEF)
+    // bitwise, not short-circuit, so that a loop of it vectorizes
+    ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0xEF)
 }
 
 /// Whether any byte of `b` is `suspect`, 32 bytes at a time without a branch per byte (so the
@@ -65,6 +66,33 @@ pub(crate) fn any_byte(b: &[u8], suspect: impl Fn(u8) -> bool) -> bool {
         }
     }
     chunks.remainder().iter().any(|&x| suspect(x))
+}
+
+/// Whether text may hold `]]>` or a character XML 1.0 forbids: a byte below 0x20 (tab, LF and
+/// CR included, for the caller to look at), 0xEF, or `]`. Eight bytes at a time in a word
+/// (most text values are short: dates, flags, names), the tail padded with spaces.
+#[inline]
+pub(crate) fn suspect_text(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // a byte of `v` is below `n` (n <= 0x80), or equal to `c`: the classic word tricks
+    let below = |v: u64, n: u64| v.wrapping_sub(ONES * n) & !v & HIGH;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let word =
+        |v: u64| below(v, 0x20) | zero(v ^ (ONES * 0xEF)) | zero(v ^ (ONES * u64::from(b']')));
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        if word(u64::from_le_bytes(c.try_into().expect("8 bytes"))) != 0 {
+            return true;
+        }
+    }
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        return false;
+    }
+    let mut last = [b' '; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    word(u64::from_le_bytes(last)) != 0
 }
 
 /// The namespaces the bindings know by name; others are [`XmlNs::Other`].
@@ -135,6 +163,28 @@ impl XmlNs {
 #[cfg(test)]
 mod char_tests {
     use super::first_non_xml_char;
+
+    #[test]
+    fn suspect_text_finds_every_suspect_byte_at_every_place() {
+        for len in 0..40 {
+            let clean = vec![b'a'; len];
+            assert!(!super::suspect_text(&clean), "{len}");
+            let high = "é".repeat(len / 2);
+            assert!(!super::suspect_text(high.as_bytes()), "{len}");
+            for at in 0..len {
+                for bad in [0u8, 1, b'\t', b'\n', b'\r', 0x1F, 0xEF, b']'] {
+                    let mut s = clean.clone();
+                    s[at] = bad;
+                    assert!(super::suspect_text(&s), "{len} {at} {bad}");
+                }
+                for fine in [b' ', b'~', 0x7F, 0x80, 0xEE, 0xF0, b'^', b'\\'] {
+                    let mut s = clean.clone();
+                    s[at] = fine;
+                    assert!(!super::suspect_text(&s), "{len} {at} {fine}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn forbidden_characters_are_found_wherever_they_are() {

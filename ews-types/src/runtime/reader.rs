@@ -622,7 +622,7 @@ impl<'a> XmlReader<'a> {
 /// holding a `]`, a control byte or 0xEF is looked at closely.
 fn check_raw_text(t: &quick_xml::events::BytesText<'_>, position: u64) -> Result<(), DeError> {
     let raw: &str = t.as_ref();
-    if !super::any_byte(raw.as_bytes(), |b| super::suspect_char(b) | (b == b']')) {
+    if !super::suspect_text(raw.as_bytes()) {
         return Ok(());
     }
     if raw.contains("]]>") {
