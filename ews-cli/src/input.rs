@@ -297,9 +297,13 @@ impl Appointment {
             .with_start_time_zone(zone.definition())
             .with_end_time_zone(zone.definition());
         item.location = a.location.clone();
-        item.body = a.body.clone().map(|b| t::Body::new(t::BodyType::Text, b));
-        item.required_attendees = people(&a.attendees);
-        item.optional_attendees = people(&a.optional);
+        item.body = a
+            .body
+            .clone()
+            .map(|b| t::Body::new(t::BodyType::Text, b))
+            .map(Box::new);
+        item.required_attendees = people(&a.attendees).map(Box::new);
+        item.optional_attendees = people(&a.optional).map(Box::new);
         if let Some(s) = &a.show_as {
             item.legacy_free_busy_status = Some(show_as(s)?);
         }

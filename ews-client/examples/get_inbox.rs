@@ -25,7 +25,7 @@ pub struct InboxSummary {
 /// Reads the first `n` items of the Inbox (of `mailbox`, or of the account itself).
 pub async fn inbox(client: &Client, mailbox: Option<&str>, n: i32) -> Result<InboxSummary, Error> {
     let folder = t::DistinguishedFolderId {
-        mailbox: mailbox.map(|m| t::EmailAddressType::default().with_email_address(m)),
+        mailbox: mailbox.map(|m| Box::new(t::EmailAddressType::default().with_email_address(m))),
         ..t::DistinguishedFolderId::new(t::DistinguishedFolderIdName::Inbox)
     };
     let request = m::FindItem::new(

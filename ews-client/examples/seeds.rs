@@ -135,7 +135,7 @@ async fn setup() -> Result<Setup, String> {
     })
 }
 
-fn who(r: &Option<t::SingleRecipient>) -> String {
+fn who(r: &Option<Box<t::SingleRecipient>>) -> String {
     r.as_ref()
         .and_then(|r| match &r.content {
             t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),

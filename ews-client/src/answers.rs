@@ -44,18 +44,18 @@ impl MeetingAnswer {
         let reference_item_id = Some(reference);
         let item = match self {
             MeetingAnswer::Accept => I::AcceptItem(t::AcceptItem {
-                reference_item_id,
-                body,
+                reference_item_id: reference_item_id.map(Box::new),
+                body: body.map(Box::new),
                 ..Default::default()
             }),
             MeetingAnswer::Tentative => I::TentativelyAcceptItem(t::TentativelyAcceptItem {
-                reference_item_id,
-                body,
+                reference_item_id: reference_item_id.map(Box::new),
+                body: body.map(Box::new),
                 ..Default::default()
             }),
             MeetingAnswer::Decline => I::DeclineItem(t::DeclineItem {
-                reference_item_id,
-                body,
+                reference_item_id: reference_item_id.map(Box::new),
+                body: body.map(Box::new),
                 ..Default::default()
             }),
         };

@@ -117,7 +117,7 @@ fn calendar_items(r: m::FindItemResponse) -> Result<(Vec<t::CalendarItem>, bool)
         last &= root.includes_last_item_in_range.unwrap_or(true);
         if let t::FindItemParentChoice::Items(list) = root.content {
             items.extend(list.content.into_iter().filter_map(|i| match i {
-                t::ArrayOfRealItemsChoice::CalendarItem(c) => Some(c),
+                t::ArrayOfRealItemsChoice::CalendarItem(c) => Some(*c),
                 _ => None,
             }));
         }

@@ -104,7 +104,7 @@ impl MailboxClient {
     /// Sender is the delegate ("on behalf of"). Needs Author or Editor on the calendar.
     pub async fn create_meeting(&self, item: t::CalendarItem) -> Result<t::ItemId, Error> {
         let request = m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
-            t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item),
+            t::NonEmptyArrayOfAllItemsChoice::CalendarItem(Box::new(item)),
         ))
         .with_send_meeting_invitations(t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy)
         .with_saved_item_folder_id(self.target_folder(t::DistinguishedFolderIdName::Calendar));
@@ -132,5 +132,5 @@ pub(crate) fn created_id(message: m::ArrayOfResponseMessagesChoice) -> Result<t:
 /// The `ItemId` of any item the server returns (the generated `as_item()` accessor: every
 /// item kind the schema has, including those a newer schema adds).
 pub fn item_id(item: &t::ArrayOfRealItemsChoice) -> Option<&t::ItemId> {
-    item.as_item().item_id().as_ref()
+    item.as_item().item_id().as_deref()
 }

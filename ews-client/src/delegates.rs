@@ -195,7 +195,10 @@ fn per_delegate(
                     e.inner_mut().item_index = Some(i);
                     Err(e)
                 }
-                None => Ok(msg.delegate_user.map(Delegate::from_t).unwrap_or_default()),
+                None => Ok(msg
+                    .delegate_user
+                    .map(|d| Delegate::from_t(*d))
+                    .unwrap_or_default()),
             }
         })
         .collect())
@@ -211,7 +214,7 @@ impl MailboxClient {
         };
         let r = self.send(&request).await?;
         Ok(Delegates {
-            delegates: per_delegate(r.response_messages, None)?,
+            delegates: per_delegate(r.response_messages.map(|b| *b), None)?,
             deliver_meeting_requests: r.deliver_meeting_requests,
         })
     }
@@ -234,7 +237,7 @@ impl MailboxClient {
             deliver_meeting_requests: deliver,
         };
         let r = self.send(&request).await?;
-        per_delegate(r.response_messages, Some(delegates.len()))
+        per_delegate(r.response_messages.map(|b| *b), Some(delegates.len()))
     }
 
     /// Updates delegates (levels left unset, and `Custom` levels, are not written); one result
@@ -250,11 +253,13 @@ impl MailboxClient {
             .collect::<Result<Vec<_>, _>>()?;
         let request = m::UpdateDelegate {
             mailbox: self.mailbox_address(),
-            delegate_users: NonEmpty::from_vec(users).map(t::ArrayOfDelegateUser::new),
+            delegate_users: NonEmpty::from_vec(users)
+                .map(t::ArrayOfDelegateUser::new)
+                .map(Box::new),
             deliver_meeting_requests: deliver,
         };
         let r = self.send(&request).await?;
-        per_delegate(r.response_messages, Some(delegates.len()))
+        per_delegate(r.response_messages.map(|b| *b), Some(delegates.len()))
     }
 
     /// Removes delegates by address; one result per address, in order.
@@ -274,10 +279,12 @@ impl MailboxClient {
             user_ids: t::ArrayOfUserId::new(ids),
         };
         let r = self.send(&request).await?;
-        Ok(per_delegate(r.response_messages, Some(addresses.len()))?
-            .into_iter()
-            .map(|r| r.map(|_| ()))
-            .collect())
+        Ok(
+            per_delegate(r.response_messages.map(|b| *b), Some(addresses.len()))?
+                .into_iter()
+                .map(|r| r.map(|_| ()))
+                .collect(),
+        )
     }
 }
 

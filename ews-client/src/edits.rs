@@ -94,8 +94,8 @@ impl Changes {
         let kind = self.kind;
         let base = edit(t::Item::default());
         let item = match kind {
-            Kind::Appointment => t::SetItemFieldChoice::CalendarItem(with_base(base)),
-            Kind::Message => t::SetItemFieldChoice::Message(with_base(base)),
+            Kind::Appointment => t::SetItemFieldChoice::CalendarItem(Box::new(with_base(base))),
+            Kind::Message => t::SetItemFieldChoice::Message(Box::new(with_base(base))),
         };
         self.set(field, item)
     }
@@ -143,7 +143,7 @@ impl Changes {
             return self;
         }
         let item = edit(t::CalendarItem::default());
-        self.set(field, t::SetItemFieldChoice::CalendarItem(item))
+        self.set(field, t::SetItemFieldChoice::CalendarItem(Box::new(item)))
     }
 
     fn request(self, id: &t::ItemId) -> Result<m::UpdateItem, Error> {
@@ -197,6 +197,7 @@ impl Mailbox {
             .and_then(|i| i.content.first())
             .and_then(|item| item.as_item().item_id().clone())
             .ok_or_else(|| malformed("UpdateItem returned no item id"))
+            .map(|b| *b)
     }
 
     /// Attaches a file to the item `item`; returns the attachment's id.
@@ -225,7 +226,7 @@ impl Mailbox {
         info.attachments
             .and_then(|a| a.content.into_iter().next())
             .and_then(|a| match a {
-                t::ArrayOfAttachmentsChoice::FileAttachment(f) => f.attachment_id,
+                t::ArrayOfAttachmentsChoice::FileAttachment(f) => f.attachment_id.map(|id| *id),
                 _ => None,
             })
             .ok_or_else(|| malformed("CreateAttachment returned no attachment id"))

@@ -73,7 +73,7 @@ impl Mailbox {
     }
 
     async fn find_page(&self, request: &m::FindItem) -> Result<Page, Error> {
-        let Some(m::FindItemChoice::IndexedPageItemView(view)) = &request.content else {
+        let Some(m::FindItemChoice::IndexedPageItemView(view)) = request.content.as_deref() else {
             unreachable!("Query::request pages by IndexedPageItemView");
         };
         let m::ArrayOfResponseMessagesChoice::FindItemResponseMessage(found) =

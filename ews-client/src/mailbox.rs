@@ -194,7 +194,7 @@ impl Mailbox {
             t::CalendarItemCreateOrDeleteOperation::SendToNone
         };
         let item = zones_for(self.client.requested_version(), item);
-        let item = t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item);
+        let item = t::NonEmptyArrayOfAllItemsChoice::CalendarItem(Box::new(item));
         self.create(item, Folder::Calendar, None, Some(invitations))
             .await
     }
@@ -233,7 +233,9 @@ impl Mailbox {
                 let chunk: Vec<(usize, t::CalendarItem)> = group.by_ref().take(batch).collect();
                 let indices: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
                 let list = NonEmpty::collect(chunk.into_iter().map(|(_, item)| {
-                    t::NonEmptyArrayOfAllItemsChoice::CalendarItem(zones_for(version, item))
+                    t::NonEmptyArrayOfAllItemsChoice::CalendarItem(Box::new(zones_for(
+                        version, item,
+                    )))
                 }))
                 .expect("a chunk holds at least one item");
                 let request = m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(list))
@@ -261,7 +263,7 @@ impl Mailbox {
 
     /// Saves a message in this mailbox's Drafts; returns its id.
     pub async fn save_draft(&self, message: t::Message) -> Result<t::ItemId, Error> {
-        let item = t::NonEmptyArrayOfAllItemsChoice::Message(message);
+        let item = t::NonEmptyArrayOfAllItemsChoice::Message(Box::new(message));
         let saveonly = Some(t::MessageDisposition::SaveOnly);
         self.create(item, Folder::Drafts, saveonly, None).await
     }
@@ -269,7 +271,7 @@ impl Mailbox {
     /// Sends a message from this mailbox, keeping a copy in its Sent Items.
     pub async fn send_message(&self, message: t::Message) -> Result<(), Error> {
         let request = m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
-            t::NonEmptyArrayOfAllItemsChoice::Message(message),
+            t::NonEmptyArrayOfAllItemsChoice::Message(Box::new(message)),
         ))
         .with_message_disposition(t::MessageDisposition::SendAndSaveCopy)
         .with_saved_item_folder_id(self.target(Folder::Sentitems));
@@ -368,7 +370,7 @@ fn zones_for(version: t::ExchangeVersion, mut item: t::CalendarItem) -> t::Calen
         if item.meeting_time_zone.is_none()
             && let Some(id) = start.and_then(|z| z.id)
         {
-            item.meeting_time_zone = Some(t::TimeZone::default().with_time_zone_name(id));
+            item.meeting_time_zone = Some(Box::new(t::TimeZone::default().with_time_zone_name(id)));
         }
     }
     item
@@ -388,11 +390,11 @@ fn zones_for(version: t::ExchangeVersion, mut item: t::CalendarItem) -> t::Calen
 /// ```
 pub fn attendees<S: Into<String>>(
     addresses: impl IntoIterator<Item = S>,
-) -> Option<t::NonEmptyArrayOfAttendees> {
+) -> Option<Box<t::NonEmptyArrayOfAttendees>> {
     let list = addresses
         .into_iter()
         .map(|a| t::Attendee::new(t::EmailAddressType::default().with_email_address(a.into())));
-    NonEmpty::collect(list).map(t::NonEmptyArrayOfAttendees::new)
+    NonEmpty::collect(list).map(|l| Box::new(t::NonEmptyArrayOfAttendees::new(l)))
 }
 
 fn ids(id: &t::ItemId) -> t::NonEmptyArrayOfBaseItemIds {

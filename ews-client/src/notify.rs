@@ -193,7 +193,7 @@ impl Mailbox {
             .subscribe(m::SubscribeChoice::PullSubscriptionRequest(
                 t::PullSubscriptionRequest {
                     subscribe_to_all_folders: None,
-                    folder_ids: Some(watched.folders),
+                    folder_ids: Some(Box::new(watched.folders)),
                     event_types: watched.types,
                     watermark: watermark.map(|w| w.0),
                     timeout,

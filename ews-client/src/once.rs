@@ -83,7 +83,8 @@ impl Mailbox {
         let found = self.find_all(folder, query).await?;
         Ok(found
             .iter()
-            .find_map(|item| item.as_item().item_id().clone()))
+            .find_map(|item| item.as_item().item_id().clone())
+            .map(|b| *b))
     }
 
     /// Creates the appointment with `key` in its calendar, unless an item with that key is

@@ -166,23 +166,23 @@ impl MailboxClient {
         let (id, set) = match folder {
             F::CalendarFolder(f) => (
                 f.folder_id,
-                PermissionSet::Calendar(f.permission_set.ok_or_else(no_set)?),
+                PermissionSet::Calendar(*f.permission_set.ok_or_else(no_set)?),
             ),
             F::Folder(f) => (
                 f.folder_id,
-                PermissionSet::Folder(f.permission_set.ok_or_else(no_set)?),
+                PermissionSet::Folder(*f.permission_set.ok_or_else(no_set)?),
             ),
             F::ContactsFolder(f) => (
                 f.folder_id,
-                PermissionSet::Folder(f.permission_set.ok_or_else(no_set)?),
+                PermissionSet::Folder(*f.permission_set.ok_or_else(no_set)?),
             ),
             F::TasksFolder(f) => (
                 f.folder_id,
-                PermissionSet::Folder(f.permission_set.ok_or_else(no_set)?),
+                PermissionSet::Folder(*f.permission_set.ok_or_else(no_set)?),
             ),
             F::SearchFolder(f) => (
                 f.folder_id,
-                PermissionSet::Folder(f.permission_set.ok_or_else(no_set)?),
+                PermissionSet::Folder(*f.permission_set.ok_or_else(no_set)?),
             ),
         };
         let folder_id = id.ok_or_else(|| {
@@ -191,7 +191,10 @@ impl MailboxClient {
                 "GetFolder returned no FolderId",
             )
         })?;
-        Ok(FolderPermissions { folder_id, set })
+        Ok(FolderPermissions {
+            folder_id: *folder_id,
+            set,
+        })
     }
 
     /// Writes a permission set back (`UpdateFolder`, `SetFolderField folder:PermissionSet`),
@@ -199,12 +202,12 @@ impl MailboxClient {
     pub async fn set_folder_permissions(&self, p: &FolderPermissions) -> Result<(), Error> {
         let folder = match &p.set {
             PermissionSet::Folder(s) => t::SetFolderFieldChoice::Folder(t::Folder {
-                permission_set: Some(s.clone()),
+                permission_set: Some(Box::new(s.clone())),
                 ..Default::default()
             }),
             PermissionSet::Calendar(s) => {
                 t::SetFolderFieldChoice::CalendarFolder(t::CalendarFolder {
-                    permission_set: Some(s.clone()),
+                    permission_set: Some(Box::new(s.clone())),
                     ..Default::default()
                 })
             }
@@ -218,7 +221,9 @@ impl MailboxClient {
         let change = t::FolderChange::new(
             t::FolderChangeChoice::FolderId(p.folder_id.clone()),
             t::NonEmptyArrayOfFolderChangeDescriptions::new(
-                t::NonEmptyArrayOfFolderChangeDescriptionsChoice::SetFolderField(set_field),
+                t::NonEmptyArrayOfFolderChangeDescriptionsChoice::SetFolderField(Box::new(
+                    set_field,
+                )),
             ),
         );
         let request = m::UpdateFolder::new(t::NonEmptyArrayOfFolderChanges::new(change));

@@ -300,7 +300,7 @@ impl Mailbox {
             .subscribe(m::SubscribeChoice::PushSubscriptionRequest(
                 t::PushSubscriptionRequest {
                     subscribe_to_all_folders: None,
-                    folder_ids: Some(watched.folders),
+                    folder_ids: Some(Box::new(watched.folders)),
                     event_types: watched.types,
                     watermark: None,
                     status_frequency: status_frequency_minutes,

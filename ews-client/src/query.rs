@@ -325,9 +325,9 @@ impl Query {
             .with_max_entries_returned(self.page_size);
         let mut request = m::FindItem::new(t::ItemQueryTraversal::Shallow, shape, folders)
             .with_content(m::FindItemChoice::IndexedPageItemView(view));
-        request.restriction = self.restriction();
+        request.restriction = self.restriction().map(Box::new);
         if let Some(orders) = NonEmpty::collect(self.sort.iter().cloned()) {
-            request.sort_order = Some(t::NonEmptyArrayOfFieldOrders::new(orders));
+            request.sort_order = Some(Box::new(t::NonEmptyArrayOfFieldOrders::new(orders)));
         }
         request
     }

@@ -235,7 +235,7 @@ impl Mailbox {
             .subscribe(m::SubscribeChoice::StreamingSubscriptionRequest(
                 t::StreamingSubscriptionRequest {
                     subscribe_to_all_folders: None,
-                    folder_ids: Some(watched.folders),
+                    folder_ids: Some(Box::new(watched.folders)),
                     event_types: watched.types,
                 },
             ))

@@ -94,7 +94,7 @@ impl ItemChange {
     pub fn id(&self) -> Option<&t::ItemId> {
         match self {
             ItemChange::Created(item) | ItemChange::Updated(item) => {
-                item.as_item().item_id().as_ref()
+                item.as_item().item_id().as_deref()
             }
             ItemChange::Deleted(id) | ItemChange::ReadFlagChanged { id, .. } => Some(id),
         }
@@ -223,16 +223,16 @@ impl Mailbox {
                     item_shape: options.shape.clone(),
                     sync_folder_id: target.clone(),
                     sync_state: state.map(|s| s.0.clone()),
-                    ignore: (cursor.first && !options.ignore.is_empty()).then(|| {
-                        t::ArrayOfBaseItemIds {
+                    ignore: (cursor.first && !options.ignore.is_empty())
+                        .then(|| t::ArrayOfBaseItemIds {
                             content: options
                                 .ignore
                                 .iter()
                                 .cloned()
                                 .map(t::ArrayOfBaseItemIdsChoice::ItemId)
                                 .collect(),
-                        }
-                    }),
+                        })
+                        .map(Box::new),
                     max_changes_returned: options.page_size,
                     sync_scope: None,
                 };
@@ -286,7 +286,7 @@ impl Mailbox {
                 }
                 let request = |state: Option<&SyncState>| m::SyncFolderHierarchy {
                     folder_shape: shape.clone(),
-                    sync_folder_id: target.clone(),
+                    sync_folder_id: target.clone().map(Box::new),
                     sync_state: state.map(|s| s.0.clone()),
                 };
                 let mut restarted = false;

@@ -38,7 +38,7 @@ async fn convert(
         .into_iter()
         .map(|r| match r {
             Ok(m::ArrayOfResponseMessagesChoice::ConvertIdResponseMessage(c)) => {
-                match c.alternate_id {
+                match c.alternate_id.map(|a| *a) {
                     Some(t::AlternateIdBaseDerived::AlternateId(a)) => {
                         assert_eq!(a.format, to);
                         Ok(a.id)

@@ -504,7 +504,7 @@ async fn returned_ids_are_used_as_they_are() {
         .calendar_view(from, from + chrono::Duration::days(1))
         .await
         .unwrap();
-    let id = items[0].item_id.clone().unwrap();
+    let id = *items[0].item_id.clone().unwrap();
     let delete = ews_types::m::DeleteItem::new(
         t::Disposal::MoveToDeletedItems,
         t::NonEmptyArrayOfBaseItemIds::new(t::NonEmptyArrayOfBaseItemIdsChoice::ItemId(id)),

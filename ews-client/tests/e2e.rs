@@ -282,7 +282,10 @@ async fn stale_change_keys_are_refused() {
                 send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
                 ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
                     content: ews_types::runtime::NonEmpty::new(
-                        t::NonEmptyArrayOfAllItemsChoice::CalendarItem(appointment("v1", &[])),
+                        t::NonEmptyArrayOfAllItemsChoice::CalendarItem(Box::new(appointment(
+                            "v1",
+                            &[],
+                        ))),
                     ),
                 })
             },
@@ -312,10 +315,12 @@ async fn stale_change_keys_are_refused() {
                                     path: t::Path::FieldURI(t::PathToUnindexedField {
                                         field_uri: t::UnindexedFieldURI::ItemSubject,
                                     }),
-                                    content: t::SetItemFieldChoice::CalendarItem(t::CalendarItem {
-                                        subject: Some(subject.into()),
-                                        ..Default::default()
-                                    }),
+                                    content: t::SetItemFieldChoice::CalendarItem(Box::new(
+                                        t::CalendarItem {
+                                            subject: Some(subject.into()),
+                                            ..Default::default()
+                                        },
+                                    )),
                                 },
                             ),
                         ),
@@ -351,7 +356,7 @@ async fn private_items_are_hidden_unless_the_delegate_may_view_them() {
             send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
             ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
                 content: ews_types::runtime::NonEmpty::new(
-                    t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item),
+                    t::NonEmptyArrayOfAllItemsChoice::CalendarItem(Box::new(item)),
                 ),
             })
         })
@@ -421,7 +426,7 @@ async fn restrictions_on_any_property() {
             send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
             ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
                 content: ews_types::runtime::NonEmpty::new(
-                    t::NonEmptyArrayOfAllItemsChoice::CalendarItem(a),
+                    t::NonEmptyArrayOfAllItemsChoice::CalendarItem(Box::new(a)),
                 ),
             })
         })
@@ -430,9 +435,9 @@ async fn restrictions_on_any_property() {
     }
     let path = |f| t::Path::FieldURI(t::PathToUnindexedField { field_uri: f });
     let find = |e: t::SearchExpression| m::FindItem {
-        restriction: Some(t::Restriction {
+        restriction: Some(Box::new(t::Restriction {
             search_expression: e,
-        }),
+        })),
         ..m::FindItem::new(
             t::ItemQueryTraversal::Shallow,
             t::ItemResponseShape::new(t::DefaultShapeNames::Default),
@@ -515,22 +520,24 @@ async fn a_delegate_sends_a_draft_on_behalf_of_the_principal() {
     let mb = assistant.mailbox("boss@contoso.com").unwrap();
     let draft = t::Message {
         subject: Some("Quarterly numbers".into()),
-        to_recipients: Some(t::ArrayOfRecipients {
+        to_recipients: Some(Box::new(t::ArrayOfRecipients {
             content: vec![t::ArrayOfRecipientsChoice::Mailbox(t::EmailAddressType {
                 email_address: Some("cfo@contoso.com".into()),
                 ..Default::default()
             })],
-        }),
+        })),
         ..Default::default()
     };
     let created = mb
         .send_batch(
             &m::CreateItem {
                 message_disposition: Some(t::MessageDisposition::SaveOnly),
-                saved_item_folder_id: Some(mb.target_folder(t::DistinguishedFolderIdName::Drafts)),
+                saved_item_folder_id: Some(Box::new(
+                    mb.target_folder(t::DistinguishedFolderIdName::Drafts),
+                )),
                 ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
                     content: ews_types::runtime::NonEmpty::new(
-                        t::NonEmptyArrayOfAllItemsChoice::Message(draft),
+                        t::NonEmptyArrayOfAllItemsChoice::Message(Box::new(draft)),
                     ),
                 })
             },

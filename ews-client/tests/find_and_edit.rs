@@ -268,7 +268,8 @@ async fn a_message_over_the_send_limit_is_refused_and_kept() {
                     .unwrap()
                     .as_item()
                     .item_id()
-                    .clone()
+                    .as_deref()
+                    .cloned()
                     .unwrap(),
             )),
         ))

@@ -53,7 +53,7 @@ async fn create(c: &Client, parent: F, name: &str) -> Result<t::FolderId, ews_cl
     let t::ArrayOfFoldersChoice::Folder(f) = folder else {
         panic!("a Folder")
     };
-    Ok(f.folder_id.unwrap())
+    Ok(*f.folder_id.unwrap())
 }
 
 /// (display name, total count) of the children of `parent`.
@@ -127,7 +127,7 @@ async fn folders_are_created_filled_renamed_emptied_and_deleted() {
     let rename = m::UpdateFolder::new(t::NonEmptyArrayOfFolderChanges::new(t::FolderChange::new(
         t::FolderChangeChoice::FolderId(t::FolderId::new(projects.id.clone())),
         t::NonEmptyArrayOfFolderChangeDescriptions::new(
-            t::NonEmptyArrayOfFolderChangeDescriptionsChoice::SetFolderField(
+            t::NonEmptyArrayOfFolderChangeDescriptionsChoice::SetFolderField(Box::new(
                 t::SetFolderField::new(
                     t::Path::FieldURI(t::PathToUnindexedField::new(
                         t::UnindexedFieldURI::FolderDisplayName,
@@ -136,7 +136,7 @@ async fn folders_are_created_filled_renamed_emptied_and_deleted() {
                         t::Folder::default().with_display_name("Archive 2026"),
                     ),
                 ),
-            ),
+            )),
         ),
     )));
     boss.send(&rename).await.unwrap();

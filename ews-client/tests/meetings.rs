@@ -65,7 +65,7 @@ fn answer(item: t::NonEmptyArrayOfAllItemsChoice) -> m::CreateItem {
 fn accept(reference: &t::ItemId) -> m::CreateItem {
     answer(t::NonEmptyArrayOfAllItemsChoice::AcceptItem(
         t::AcceptItem {
-            reference_item_id: Some(reference.clone()),
+            reference_item_id: Some(Box::new(reference.clone())),
             ..Default::default()
         },
     ))
@@ -114,8 +114,8 @@ async fn attendees_answer_and_the_organizer_sees_it() {
     let copy = stored(&server, "a3@contoso.com", F::Calendar).remove(0).0;
     let decline = answer(t::NonEmptyArrayOfAllItemsChoice::DeclineItem(
         t::DeclineItem {
-            reference_item_id: Some(copy),
-            body: Some(t::Body::new(t::BodyType::Text, "On leave")),
+            reference_item_id: Some(Box::new(copy)),
+            body: Some(Box::new(t::Body::new(t::BodyType::Text, "On leave"))),
             ..Default::default()
         },
     ));
@@ -264,7 +264,7 @@ fn set_field(
 ) -> t::NonEmptyArrayOfItemChangeDescriptionsChoice {
     t::NonEmptyArrayOfItemChangeDescriptionsChoice::SetItemField(t::SetItemField {
         path: t::Path::FieldURI(t::PathToUnindexedField { field_uri: uri }),
-        content: t::SetItemFieldChoice::CalendarItem(value),
+        content: t::SetItemFieldChoice::CalendarItem(Box::new(value)),
     })
 }
 

@@ -72,7 +72,7 @@ async fn drafts(server: &TestServer) {
         let draft = t::Message::default().with_subject(subject);
         boss.send(
             &m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
-                t::NonEmptyArrayOfAllItemsChoice::Message(draft),
+                t::NonEmptyArrayOfAllItemsChoice::Message(Box::new(draft)),
             ))
             .with_message_disposition(t::MessageDisposition::SaveOnly),
         )
@@ -245,19 +245,19 @@ async fn attachments_are_added_read_and_removed() {
     let boss = login(&server, "boss@contoso.com", "boss-pw");
     boss.send(&m::CreateItem {
         message_disposition: Some(t::MessageDisposition::SaveOnly),
-        saved_item_folder_id: Some(to(F::Inbox)),
+        saved_item_folder_id: Some(Box::new(to(F::Inbox))),
         ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
             content: ews_types::runtime::NonEmpty::new(t::NonEmptyArrayOfAllItemsChoice::Message(
-                t::Message {
+                Box::new(t::Message {
                     subject: Some("Invoice".into()),
-                    attachments: Some(t::NonEmptyArrayOfAttachments {
+                    attachments: Some(Box::new(t::NonEmptyArrayOfAttachments {
                         content: ews_types::runtime::NonEmpty::new(file(
                             "invoice <1>.pdf",
                             b"%PDF-1.7 \x00\xff",
                         )),
-                    }),
+                    })),
                     ..Default::default()
-                },
+                }),
             )),
         })
     })

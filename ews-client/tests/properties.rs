@@ -70,10 +70,12 @@ async fn find(
         t::ItemResponseShape::new(t::DefaultShapeNames::Default),
         mb.folder_ids(t::DistinguishedFolderIdName::Calendar),
     );
-    request.restriction = expr.map(t::Restriction::new);
-    request.sort_order = sort.map(|(path, dir)| {
-        t::NonEmptyArrayOfFieldOrders::new(NonEmpty::new(t::FieldOrder::new(dir, path)))
-    });
+    request.restriction = expr.map(|e| Box::new(t::Restriction::new(e)));
+    request.sort_order = sort
+        .map(|(path, dir)| {
+            t::NonEmptyArrayOfFieldOrders::new(NonEmpty::new(t::FieldOrder::new(dir, path)))
+        })
+        .map(Box::new);
     let r = mb.send(&request).await.unwrap();
     let m::ArrayOfResponseMessagesChoice::FindItemResponseMessage(found) =
         &r.response_messages.content[0]
@@ -106,7 +108,7 @@ async fn get(mb: &Mailbox, id: &t::ItemId, shape: t::ItemResponseShape) -> t::Ca
     else {
         panic!("a calendar item: {msg:?}");
     };
-    c.clone()
+    (**c).clone()
 }
 
 #[tokio::test]
@@ -201,9 +203,9 @@ async fn extended_properties_are_stored_returned_on_request_found_and_changed() 
     };
     let set = t::NonEmptyArrayOfItemChangeDescriptionsChoice::SetItemField(t::SetItemField::new(
         t::Path::ExtendedFieldURI(key_path()),
-        t::SetItemFieldChoice::CalendarItem(
+        t::SetItemFieldChoice::CalendarItem(Box::new(
             t::CalendarItem::default().with_extended_property(vec![key("key-9")]),
-        ),
+        )),
     ));
     mb.send(&change(set)).await.unwrap();
     assert_eq!(
@@ -238,7 +240,7 @@ async fn page(
             field(t::UnindexedFieldURI::ItemSubject),
         ),
     )));
-    request.restriction = expr.map(t::Restriction::new);
+    request.restriction = expr.map(|e| Box::new(t::Restriction::new(e)));
     let r = mb.send(&request).await?;
     let m::ArrayOfResponseMessagesChoice::FindItemResponseMessage(found) =
         r.response_messages.content.into_vec().remove(0)
@@ -254,7 +256,7 @@ async fn page(
         .iter()
         .filter_map(|i| i.as_item().subject().clone())
         .collect();
-    Ok((subjects, root))
+    Ok((subjects, *root))
 }
 
 #[tokio::test]

@@ -50,10 +50,10 @@ fn series(
         subject: Some(subject.into()),
         start: Some(XmlValue::from_text(start).unwrap()),
         end: Some(XmlValue::from_text(end).unwrap()),
-        recurrence: Some(t::Recurrence {
+        recurrence: Some(Box::new(t::Recurrence {
             content: pattern,
             content2: range,
-        }),
+        })),
         ..Default::default()
     }
 }
@@ -65,10 +65,12 @@ fn date(d: &str) -> Date {
 async fn create(boss: &MailboxClient, item: t::CalendarItem) -> Result<(), ews_client::Error> {
     boss.send(&m::CreateItem {
         send_meeting_invitations: Some(t::CalendarItemCreateOrDeleteOperation::SendToNone),
-        saved_item_folder_id: Some(boss.target_folder(t::DistinguishedFolderIdName::Calendar)),
+        saved_item_folder_id: Some(Box::new(
+            boss.target_folder(t::DistinguishedFolderIdName::Calendar),
+        )),
         ..m::CreateItem::new(t::NonEmptyArrayOfAllItems {
             content: ews_types::runtime::NonEmpty::new(
-                t::NonEmptyArrayOfAllItemsChoice::CalendarItem(item),
+                t::NonEmptyArrayOfAllItemsChoice::CalendarItem(Box::new(item)),
             ),
         })
     })
@@ -139,7 +141,7 @@ async fn a_weekly_series_shows_as_occurrences_that_can_be_read_and_deleted() {
     assert_eq!(starts(&paged), starts(&view));
 
     // an occurrence by its own id
-    let third = view[2].item_id.clone().unwrap();
+    let third = *view[2].item_id.clone().unwrap();
     let got = boss.send(&get(&third)).await.unwrap();
     let debug = format!("{got:?}");
     assert!(
@@ -167,7 +169,7 @@ async fn a_weekly_series_shows_as_occurrences_that_can_be_read_and_deleted() {
     let set = |uri, value: t::CalendarItem| {
         t::NonEmptyArrayOfItemChangeDescriptionsChoice::SetItemField(t::SetItemField {
             path: t::Path::FieldURI(t::PathToUnindexedField { field_uri: uri }),
-            content: t::SetItemFieldChoice::CalendarItem(value),
+            content: t::SetItemFieldChoice::CalendarItem(Box::new(value)),
         })
     };
     let at = |s: &str| Some(XmlValue::from_text(s).unwrap());

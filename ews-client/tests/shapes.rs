@@ -297,9 +297,9 @@ async fn an_attached_items_mime_content_comes_with_the_attachment_shape() {
     let id = message(&boss).await;
     let attached = t::ItemAttachment::default()
         .with_name("Forwarded")
-        .with_content(t::ItemAttachmentChoice::Message(
+        .with_content(t::ItemAttachmentChoice::Message(Box::new(
             t::Message::default().with_subject("Forwarded note"),
-        ));
+        )));
     let created = boss
         .send(&m::CreateAttachment::new(
             id,

@@ -221,10 +221,10 @@ async fn read_flags_come_as_read_flag_changes_and_ignored_items_stay_quiet() {
     let read = |yes: bool| {
         Changes::message().set(
             t::UnindexedFieldURI::MessageIsRead,
-            t::SetItemFieldChoice::Message(t::Message {
+            t::SetItemFieldChoice::Message(Box::new(t::Message {
                 is_read: Some(yes),
                 ..Default::default()
-            }),
+            })),
         )
     };
     mb.update(&drafts[0], read(true)).await.unwrap();
@@ -467,7 +467,7 @@ async fn create_folder(mb: &Mailbox, name: &str) -> t::FolderId {
         panic!("a CreateFolderResponseMessage");
     };
     match msg.folders.unwrap().content.remove(0) {
-        t::ArrayOfFoldersChoice::Folder(f) => f.folder_id.unwrap(),
+        t::ArrayOfFoldersChoice::Folder(f) => *f.folder_id.unwrap(),
         other => panic!("{other:?}"),
     }
 }

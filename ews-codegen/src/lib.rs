@@ -12,6 +12,7 @@ pub mod emit;
 #[cfg(feature = "cli")]
 pub mod fetch;
 pub mod model;
+mod model_boxing;
 mod model_cycles;
 pub mod naming;
 pub mod render;

@@ -40,7 +40,7 @@ fn request(id: &str, previous: u64, content: Vec<t::NotificationChoice>, more: b
             m::ArrayOfResponseMessagesChoice::SendNotificationResponseMessage(
                 m::SendNotificationResponseMessage {
                     response_code: Some(m::ResponseCode::NoError),
-                    notification: Some(n),
+                    notification: Some(Box::new(n)),
                     ..m::SendNotificationResponseMessage::new(t::ResponseClass::Success)
                 },
             ),

@@ -187,9 +187,9 @@ pub(crate) fn body(state: Arc<State>, plan: Plan) -> Body {
                 c.quiet_since = Instant::now();
                 let message = m::GetStreamingEventsResponseMessage {
                     response_code: Some(Code::NoError),
-                    notifications: Some(t::NonEmptyArrayOfNotifications {
+                    notifications: Some(Box::new(t::NonEmptyArrayOfNotifications {
                         notification: notifications,
-                    }),
+                    })),
                     ..m::GetStreamingEventsResponseMessage::new(t::ResponseClass::Success)
                 };
                 return Some((Ok(envelope(message)), c));

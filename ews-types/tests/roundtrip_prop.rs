@@ -33,17 +33,17 @@ fn xml_string() -> impl Strategy<Value = String> {
 fn create_item(subject: String, body: String, id: String, email: String) -> m::CreateItem {
     let message = t::Message {
         subject: Some(subject),
-        body: Some(t::Body::new(t::BodyType::Text, body)),
-        item_id: Some(t::ItemId::new(id)),
-        to_recipients: Some(t::ArrayOfRecipients {
+        body: Some(Box::new(t::Body::new(t::BodyType::Text, body))),
+        item_id: Some(Box::new(t::ItemId::new(id))),
+        to_recipients: Some(Box::new(t::ArrayOfRecipients {
             content: vec![t::ArrayOfRecipientsChoice::Mailbox(
                 t::EmailAddressType::default().with_email_address(email),
             )],
-        }),
+        })),
         ..Default::default()
     };
     m::CreateItem::new(t::NonEmptyArrayOfAllItems::new(
-        t::NonEmptyArrayOfAllItemsChoice::Message(message),
+        t::NonEmptyArrayOfAllItemsChoice::Message(Box::new(message)),
     ))
 }
 

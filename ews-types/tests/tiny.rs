@@ -45,10 +45,10 @@ fn extension_inherits_fields_and_typed_values_round_trip() {
     let cal = t::CalendarItem {
         subject: Some("Planning <Q3> & \"more\"".into()),
         start: Some(DateTime::from_text("2024-05-01T09:00:00+02:00").unwrap()),
-        body: Some(t::Body {
+        body: Some(Box::new(t::Body {
             body_type: t::Color::ItemSubject,
             value: "hi".into(),
-        }),
+        })),
         duration: Some(Duration::from_minutes(90)),
         colors: Some(vec![t::Color::Red, t::Color::ItemSubject]),
         data: Some(Base64Binary(vec![0, 1, 2, 255])),

@@ -152,7 +152,7 @@ fn xsi_type_picks_the_concrete_derived_type() {
         r#"<m:ConvertIdResponseMessage {NS} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:AlternateId xsi:type="t:AlternateIdType" Format="EwsId" Id="AAMk" Mailbox="a@x.com"/></m:ConvertIdResponseMessage>"#
     );
     let msg: m::ConvertIdResponseMessage = read(&xml).unwrap();
-    let Some(t::AlternateIdBaseDerived::AlternateId(id)) = &msg.alternate_id else {
+    let Some(t::AlternateIdBaseDerived::AlternateId(id)) = msg.alternate_id.as_deref() else {
         panic!("{:?}", msg.alternate_id)
     };
     assert_eq!((id.id.as_str(), id.mailbox.as_str()), ("AAMk", "a@x.com"));

@@ -61,14 +61,17 @@ pub fn appointment(subject: &str, days: i64, attendees: &[String]) -> ews_types:
         .and_utc();
     t::CalendarItem {
         subject: Some(subject.into()),
-        body: Some(t::Body::new(t::BodyType::Text, "Created by ews-client.")),
+        body: Some(Box::new(t::Body::new(
+            t::BodyType::Text,
+            "Created by ews-client.",
+        ))),
         start: Some(start.into()),
         end: Some((start + chrono::Duration::hours(1)).into()),
         location: Some("Room 1".into()),
         required_attendees: NonEmpty::collect(attendees.iter().map(|a| {
             t::Attendee::new(t::EmailAddressType::default().with_email_address(a.clone()))
         }))
-        .map(t::NonEmptyArrayOfAttendees::new),
+        .map(|a| Box::new(t::NonEmptyArrayOfAttendees::new(a))),
         ..Default::default()
     }
 }

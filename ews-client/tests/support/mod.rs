@@ -480,7 +480,7 @@ pub fn login(
 }
 
 /// The SMTP address of a `From` or `Sender`.
-pub fn address(r: &Option<t::SingleRecipient>) -> Option<String> {
+pub fn address(r: &Option<Box<t::SingleRecipient>>) -> Option<String> {
     r.as_ref().and_then(|r| match &r.content {
         t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
     })
@@ -597,16 +597,18 @@ pub fn appointment(subject: &str, attendees: &[&str]) -> ews_types::t::CalendarI
         start: Some(ews_types::runtime::DateTime::from_text("2026-12-01T09:00:00Z").unwrap()),
         end: Some(ews_types::runtime::DateTime::from_text("2026-12-01T10:00:00Z").unwrap()),
         location: Some("Room 1".into()),
-        required_attendees: (!attendees.is_empty()).then(|| {
-            let list = attendees.iter().map(|a| {
-                ews_types::t::Attendee::new(
-                    ews_types::t::EmailAddressType::default().with_email_address(*a),
+        required_attendees: (!attendees.is_empty())
+            .then(|| {
+                let list = attendees.iter().map(|a| {
+                    ews_types::t::Attendee::new(
+                        ews_types::t::EmailAddressType::default().with_email_address(*a),
+                    )
+                });
+                ews_types::t::NonEmptyArrayOfAttendees::new(
+                    ews_types::runtime::NonEmpty::collect(list).expect("not empty"),
                 )
-            });
-            ews_types::t::NonEmptyArrayOfAttendees::new(
-                ews_types::runtime::NonEmpty::collect(list).expect("not empty"),
-            )
-        }),
+            })
+            .map(Box::new),
         ..Default::default()
     }
 }

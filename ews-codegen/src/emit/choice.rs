@@ -72,7 +72,7 @@ impl Emitter<'_> {
                                     r.take_peeked();
                                     all.push(#more);
                                 }
-                                Self::#vname(all)
+                                Self::#vname(r.exact(all))
                             }
                         });
                     } else {
@@ -127,7 +127,7 @@ impl Emitter<'_> {
                                 r.take_peeked();
                                 all.push(<#rt::AnyElement as #rt::FromXml>::from_xml(r, c)?);
                             }
-                            Self::#vname(all)
+                            Self::#vname(r.exact(all))
                         }
                     });
                     write_arms.push(quote!(Self::#vname(all) => for v in all { v.write(w)?; },));

@@ -394,7 +394,7 @@ impl Emitter<'_> {
                         quote!(start)
                     };
                     build.push(match f.occurs {
-                        Occurs::Many => quote!(#fname: #var,),
+                        Occurs::Many => quote!(#fname: r.exact(#var),),
                         Occurs::Optional => quote!(#fname: #var.into_iter().next(),),
                         Occurs::Required => quote!(#fname: #var.into_iter().next().ok_or_else(|| r.missing(&#start, "any element"))?,),
                     });
@@ -485,8 +485,9 @@ impl Emitter<'_> {
             build.push(match f.occurs {
                 Occurs::Required => quote!(#fname: #var.ok_or_else(|| r.missing(&#at, #what))?,),
                 Occurs::Many if non_empty(f) => {
-                    quote!(#fname: #rt::NonEmpty::from_vec(#var).ok_or_else(|| r.missing(&#at, #what))?,)
+                    quote!(#fname: #rt::NonEmpty::from_vec(r.exact(#var)).ok_or_else(|| r.missing(&#at, #what))?,)
                 }
+                Occurs::Many => quote!(#fname: r.exact(#var),),
                 _ => quote!(#fname: #var,),
             });
         }

@@ -73,7 +73,7 @@ impl Emitter<'_> {
             TypeKind::Struct(s) => !s.is_group && self.message_fields(s).is_some(),
             TypeKind::Choice(c) => !c.variants.is_empty() && c.variants.iter().all(|v| {
                 matches!(&v.kind, VariantKind::Element { ty: ValueType::Named(t), many: false, .. }
-                            if !v.boxed && self.is_message(*t))
+                            if self.is_message(*t))
             }),
             _ => false,
         }
@@ -112,8 +112,9 @@ impl Emitter<'_> {
             }
             TypeKind::Choice(c) => {
                 let arms = c.variants.iter().map(|v| {
+                    let m = if v.boxed { quote!(&**m) } else { quote!(m) };
                     let v = format_ident!("{}", v.rust_name);
-                    quote!(Self::#v(m) => #rt::ResponseMessage::status(m),)
+                    quote!(Self::#v(m) => #rt::ResponseMessage::status(#m),)
                 });
                 quote!(match self { #(#arms)* })
             }

@@ -94,6 +94,7 @@ pub fn convert(
         ..Model::default()
     };
     crate::model_cycles::box_cycles(&mut model);
+    crate::model_boxing::box_large(&mut model);
     Ok(model)
 }
 

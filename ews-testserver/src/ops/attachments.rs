@@ -13,7 +13,7 @@ use crate::store::{FolderKey, Item, Level, Store, Stored};
 type Choice = m::ArrayOfResponseMessagesChoice;
 type Attachment = t::NonEmptyArrayOfAttachmentsChoice;
 
-fn attachments_mut(item: &mut Item) -> Option<&mut Option<t::NonEmptyArrayOfAttachments>> {
+fn attachments_mut(item: &mut Item) -> Option<&mut Option<Box<t::NonEmptyArrayOfAttachments>>> {
     match item {
         Item::Message(m) => Some(&mut m.attachments),
         Item::Calendar(c) => Some(&mut c.attachments),
@@ -23,15 +23,15 @@ fn attachments_mut(item: &mut Item) -> Option<&mut Option<t::NonEmptyArrayOfAtta
 
 fn attachments_of(item: &Item) -> Option<&t::NonEmptyArrayOfAttachments> {
     match item {
-        Item::Message(m) => m.attachments.as_ref(),
-        Item::Calendar(c) => c.attachments.as_ref(),
+        Item::Message(m) => m.attachments.as_deref(),
+        Item::Calendar(c) => c.attachments.as_deref(),
         _ => None,
     }
 }
 
 /// Attachments as GetItem shows them: without their content (GetAttachment reads that), and
 /// with bare ids.
-pub(super) fn without_content(list: &mut Option<t::NonEmptyArrayOfAttachments>) {
+pub(super) fn without_content(list: &mut Option<Box<t::NonEmptyArrayOfAttachments>>) {
     for a in list.iter_mut().flat_map(|l| l.content.iter_mut()) {
         if let Attachment::FileAttachment(f) = a {
             f.content = None;
@@ -50,7 +50,7 @@ fn bare_id(a: &mut Attachment) {
     }
 }
 
-fn id_mut(a: &mut Attachment) -> &mut Option<t::AttachmentId> {
+fn id_mut(a: &mut Attachment) -> &mut Option<Box<t::AttachmentId>> {
     match a {
         Attachment::FileAttachment(f) => &mut f.attachment_id,
         Attachment::ItemAttachment(i) => &mut i.attachment_id,
@@ -105,11 +105,11 @@ pub(super) fn assign_ids(store: &mut Store, mbx: usize, s: &mut Stored) {
     if let Some(Some(list)) = attachments_mut(&mut s.item) {
         for (a, id) in list.content.iter_mut().zip(ids) {
             stamp(a);
-            *id_mut(a) = Some(t::AttachmentId {
+            *id_mut(a) = Some(Box::new(t::AttachmentId {
                 id,
                 root_item_id: Some(root.id.clone()),
                 root_item_change_key: root.change_key.clone(),
-            });
+            }));
         }
     }
     if let Item::Message(m) = &mut s.item {
@@ -147,7 +147,7 @@ fn info(
     match result {
         Ok(content) => m::AttachmentInfoResponseMessage {
             response_code: Some(Code::NoError),
-            attachments: Some(t::ArrayOfAttachments { content }),
+            attachments: Some(Box::new(t::ArrayOfAttachments { content })),
             ..m::AttachmentInfoResponseMessage::new(t::ResponseClass::Success)
         },
         Err((code, text)) => m::AttachmentInfoResponseMessage {
@@ -193,18 +193,18 @@ pub(crate) fn create(
                 root_item_id: Some(root.id),
                 root_item_change_key: root.change_key,
             };
-            *id_mut(&mut a) = Some(attachment_id.clone());
+            *id_mut(&mut a) = Some(Box::new(attachment_id.clone()));
             stamp(&mut a);
             match list {
                 Some(list) => list.content.push(a.clone()),
-                None => *list = Some(t::NonEmptyArrayOfAttachments::new(a.clone())),
+                None => *list = Some(Box::new(t::NonEmptyArrayOfAttachments::new(a.clone()))),
             }
             if let Item::Message(m) = &mut s.item {
                 m.has_attachments = Some(true);
             }
             let mut only_id = a;
             strip(&mut only_id);
-            *id_mut(&mut only_id) = Some(attachment_id);
+            *id_mut(&mut only_id) = Some(Box::new(attachment_id));
             Ok(vec![response_choice(only_id)])
         })();
         out.push(Choice::CreateAttachmentResponseMessage(info(result)));
@@ -266,7 +266,7 @@ pub(crate) fn get(
                     && mime
                 {
                     let content = super::mime::attached(item);
-                    *item.as_item_mut().mime_content_mut() = Some(content);
+                    *item.as_item_mut().mime_content_mut() = Some(Box::new(content));
                 }
                 Ok(vec![response_choice(a)])
             })();
@@ -298,7 +298,9 @@ pub(crate) fn delete(
             if let Some(slot) = attachments_mut(&mut s.item) {
                 let mut rest = slot.take().expect("located").content.into_vec();
                 rest.remove(ai);
-                *slot = NonEmpty::from_vec(rest).map(t::NonEmptyArrayOfAttachments::new);
+                *slot = NonEmpty::from_vec(rest)
+                    .map(t::NonEmptyArrayOfAttachments::new)
+                    .map(Box::new);
                 if slot.is_none()
                     && let Item::Message(m) = &mut s.item
                 {
@@ -315,7 +317,7 @@ pub(crate) fn delete(
         out.push(Choice::DeleteAttachmentResponseMessage(match result {
             Ok(root) => m::DeleteAttachmentResponseMessage {
                 response_code: Some(Code::NoError),
-                root_item_id: Some(root),
+                root_item_id: Some(Box::new(root)),
                 ..m::DeleteAttachmentResponseMessage::new(t::ResponseClass::Success)
             },
             Err((code, text)) => m::DeleteAttachmentResponseMessage {

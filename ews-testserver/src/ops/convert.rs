@@ -134,7 +134,7 @@ pub(crate) fn convert(
                 match convert_one(store, r.destination_format, source) {
                     Ok(id) => m::ConvertIdResponseMessage {
                         response_code: Some(Code::NoError),
-                        alternate_id: Some(t::AlternateIdBaseDerived::AlternateId(id)),
+                        alternate_id: Some(Box::new(t::AlternateIdBaseDerived::AlternateId(id))),
                         ..m::ConvertIdResponseMessage::new(t::ResponseClass::Success)
                     },
                     Err((code, text)) => m::ConvertIdResponseMessage {

@@ -98,7 +98,7 @@ fn wrap(
 
 fn user_ok(store: &Store, d: &DelegateEntry) -> m::DelegateUserResponseMessage {
     ok!(DelegateUserResponseMessage {
-        delegate_user: Some(present(store, d, true))
+        delegate_user: Some(Box::new(present(store, d, true)))
     })
 }
 
@@ -114,12 +114,12 @@ pub(crate) fn get(
         .iter()
         .map(|d| {
             ok!(DelegateUserResponseMessage {
-                delegate_user: Some(present(store, d, r.include_permissions))
+                delegate_user: Some(Box::new(present(store, d, r.include_permissions)))
             })
         })
         .collect();
     Ok(ok!(GetDelegateResponseMessage {
-        response_messages: wrap(list),
+        response_messages: wrap(list).map(Box::new),
         deliver_meeting_requests: Some(mb.deliver)
     }))
 }
@@ -175,7 +175,7 @@ pub(crate) fn add(
         store.mailboxes[p].deliver = d;
     }
     Ok(ok!(AddDelegateResponseMessage {
-        response_messages: wrap(list)
+        response_messages: wrap(list).map(Box::new)
     }))
 }
 
@@ -226,7 +226,7 @@ pub(crate) fn update(
         store.mailboxes[p].deliver = d;
     }
     Ok(ok!(UpdateDelegateResponseMessage {
-        response_messages: wrap(list)
+        response_messages: wrap(list).map(Box::new)
     }))
 }
 
@@ -256,6 +256,6 @@ pub(crate) fn remove(
         });
     }
     Ok(ok!(RemoveDelegateResponseMessage {
-        response_messages: wrap(list)
+        response_messages: wrap(list).map(Box::new)
     }))
 }

@@ -161,9 +161,9 @@ pub(crate) fn create(
         });
         out.push(Choice::CreateFolderResponseMessage(match result {
             Ok(folder) => ok!(FolderInfoResponseMessage {
-                folders: Some(t::ArrayOfFolders {
+                folders: Some(Box::new(t::ArrayOfFolders {
                     content: vec![folder]
-                })
+                }))
             }),
             Err((code, text)) => fail!(FolderInfoResponseMessage, code, text),
         }));

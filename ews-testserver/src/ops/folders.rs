@@ -117,11 +117,12 @@ pub(crate) fn present(
     macro_rules! base {
         ($ty:ident) => {
             t::$ty {
-                folder_id: Some(id_of(f)),
+                folder_id: Some(Box::new(id_of(f))),
                 parent_folder_id: f
                     .parent
                     .filter(|_| when(U::FolderParentFolderId))
-                    .map(|p| id_of(&mailbox.folder(p))),
+                    .map(|p| id_of(&mailbox.folder(p)))
+                    .map(Box::new),
                 folder_class: f.class.clone().filter(|_| when(U::FolderFolderClass)),
                 display_name: when(U::FolderDisplayName).then(|| f.display_name.clone()),
                 total_count: when(U::FolderTotalCount).then(|| count(f.items.len())),
@@ -135,24 +136,26 @@ pub(crate) fn present(
     let perms = when(U::FolderPermissionSet);
     match f.kind {
         Kind::Calendar => t::ArrayOfFoldersChoice::CalendarFolder(t::CalendarFolder {
-            permission_set: perms.then(|| {
-                f.calendar_permissions.clone().unwrap_or_else(|| {
-                    t::CalendarPermissionSet::new(t::ArrayOfCalendarPermissions::default())
+            permission_set: perms
+                .then(|| {
+                    f.calendar_permissions.clone().unwrap_or_else(|| {
+                        t::CalendarPermissionSet::new(t::ArrayOfCalendarPermissions::default())
+                    })
                 })
-            }),
+                .map(Box::new),
             ..base!(CalendarFolder)
         }),
         Kind::Contacts => t::ArrayOfFoldersChoice::ContactsFolder(t::ContactsFolder {
-            permission_set: perms.then(|| permissions(f)),
+            permission_set: perms.then(|| permissions(f)).map(Box::new),
             ..base!(ContactsFolder)
         }),
         Kind::Tasks => t::ArrayOfFoldersChoice::TasksFolder(t::TasksFolder {
-            permission_set: perms.then(|| permissions(f)),
+            permission_set: perms.then(|| permissions(f)).map(Box::new),
             unread_count: when(U::FolderUnreadCount).then(|| count(unread)),
             ..base!(TasksFolder)
         }),
         Kind::Mail => t::ArrayOfFoldersChoice::Folder(t::Folder {
-            permission_set: perms.then(|| permissions(f)),
+            permission_set: perms.then(|| permissions(f)).map(Box::new),
             unread_count: when(U::FolderUnreadCount).then(|| count(unread)),
             ..base!(Folder)
         }),
@@ -190,9 +193,9 @@ pub(crate) fn get(
         });
         out.push(Choice::GetFolderResponseMessage(match result {
             Ok(folder) => ok!(FolderInfoResponseMessage {
-                folders: Some(t::ArrayOfFolders {
+                folders: Some(Box::new(t::ArrayOfFolders {
                     content: vec![folder]
-                })
+                }))
             }),
             Err((code, text)) => fail!(FolderInfoResponseMessage, code, text),
         }));
@@ -227,12 +230,12 @@ pub(crate) fn find(
         });
         out.push(Choice::FindFolderResponseMessage(match result {
             Ok(folders) => ok!(FindFolderResponseMessage {
-                root_folder: Some(t::FindFolderParent {
+                root_folder: Some(Box::new(t::FindFolderParent {
                     total_items_in_view: Some(folders.len() as i32),
                     includes_last_item_in_range: Some(true),
-                    folders: Some(t::ArrayOfFolders { content: folders }),
+                    folders: Some(Box::new(t::ArrayOfFolders { content: folders })),
                     ..Default::default()
-                })
+                }))
             }),
             Err((code, text)) => fail!(FindFolderResponseMessage, code, text),
         }));
@@ -292,10 +295,10 @@ pub(crate) fn update(
                 let f = store.mailboxes[mbx].folder_mut(name).expect("folder");
                 match &s.content {
                     t::SetFolderFieldChoice::Folder(folder) if f.kind != Kind::Calendar => {
-                        f.permissions = folder.permission_set.clone()
+                        f.permissions = folder.permission_set.clone().map(|b| *b)
                     }
                     t::SetFolderFieldChoice::CalendarFolder(folder) if f.kind == Kind::Calendar => {
-                        f.calendar_permissions = folder.permission_set.clone()
+                        f.calendar_permissions = folder.permission_set.clone().map(|b| *b)
                     }
                     _ => {
                         return Err((
@@ -314,12 +317,12 @@ pub(crate) fn update(
         })();
         out.push(Choice::UpdateFolderResponseMessage(match result {
             Ok(id) => ok!(FolderInfoResponseMessage {
-                folders: Some(t::ArrayOfFolders {
+                folders: Some(Box::new(t::ArrayOfFolders {
                     content: vec![t::ArrayOfFoldersChoice::Folder(t::Folder {
-                        folder_id: Some(id),
+                        folder_id: Some(Box::new(id)),
                         ..Default::default()
                     })]
-                })
+                }))
             }),
             Err((code, text)) => fail!(FolderInfoResponseMessage, code, text),
         }));

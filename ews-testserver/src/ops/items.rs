@@ -135,14 +135,14 @@ pub(crate) fn create(
         let result = create_one(
             store,
             ctx,
-            &r.saved_item_folder_id,
+            r.saved_item_folder_id.as_deref(),
             r.message_disposition,
             r.send_meeting_invitations,
             item,
         );
         out.push(Choice::CreateItemResponseMessage(match result {
             Ok(ids) => ok!(ItemInfoResponseMessage {
-                items: Some(t::ArrayOfRealItems { content: ids })
+                items: Some(Box::new(t::ArrayOfRealItems { content: ids }))
             }),
             Err((code, text)) => m::ItemInfoResponseMessage {
                 items: Some(Default::default()),
@@ -158,7 +158,7 @@ pub(crate) fn create(
 fn create_one(
     store: &mut Store,
     ctx: &Ctx,
-    folder: &Option<t::TargetFolderId>,
+    folder: Option<&t::TargetFolderId>,
     disposition: Option<t::MessageDisposition>,
     invitations: Option<t::CalendarItemCreateOrDeleteOperation>,
     item: t::NonEmptyArrayOfAllItemsChoice,
@@ -198,28 +198,22 @@ fn create_one(
                 c.is_recurring = Some(true);
             }
             let organizer = store.mailboxes[owner].recipient();
-            c.organizer = Some(organizer.clone());
+            c.organizer = Some(Box::new(organizer.clone()));
             c.is_meeting = Some(has_attendees(&c) && send);
             c.date_time_created = Some(now());
             c.uid = Some(store.new_id("UID", owner));
-            let id = put(
-                store,
-                owner,
-                fname,
-                &acting_smtp,
-                Item::Calendar(Box::new(c.clone())),
-            );
+            let id = put(store, owner, fname, &acting_smtp, Item::Calendar(c.clone()));
             if send {
                 let save_copy = invitations
                     == Some(t::CalendarItemCreateOrDeleteOperation::SendToAllAndSaveCopy);
                 meetings::invite(store, acting, owner, &c, save_copy, None);
             }
-            Ok(vec![t::ArrayOfRealItemsChoice::CalendarItem(
+            Ok(vec![t::ArrayOfRealItemsChoice::CalendarItem(Box::new(
                 t::CalendarItem {
-                    item_id: Some(id),
+                    item_id: Some(Box::new(id)),
                     ..Default::default()
                 },
-            )])
+            ))])
         }
         t::NonEmptyArrayOfAllItemsChoice::Message(mut msg) => {
             let disposition = disposition.unwrap_or(t::MessageDisposition::SaveOnly);
@@ -254,26 +248,22 @@ fn create_one(
             {
                 return Err((Code::ErrorSendAsDenied, "The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account.".into()));
             }
-            msg.from = Some(store.mailboxes[from].recipient());
-            msg.sender = Some(store.mailboxes[acting].recipient());
+            msg.from = Some(Box::new(store.mailboxes[from].recipient()));
+            msg.sender = Some(Box::new(store.mailboxes[acting].recipient()));
             msg.date_time_created = Some(now());
             msg.is_draft = Some(disposition == t::MessageDisposition::SaveOnly);
             if disposition == t::MessageDisposition::SaveOnly {
-                let id = put(
-                    store,
-                    owner,
-                    fname,
-                    &acting_smtp,
-                    Item::Message(Box::new(msg)),
-                );
-                return Ok(vec![t::ArrayOfRealItemsChoice::Message(t::Message {
-                    item_id: Some(id),
-                    ..Default::default()
-                })]);
+                let id = put(store, owner, fname, &acting_smtp, Item::Message(msg));
+                return Ok(vec![t::ArrayOfRealItemsChoice::Message(Box::new(
+                    t::Message {
+                        item_id: Some(Box::new(id)),
+                        ..Default::default()
+                    },
+                ))]);
             }
             msg.date_time_sent = Some(now());
             msg.date_time_received = Some(now());
-            super::mime::check_send(store.max_send_bytes, &msg)?;
+            super::mime::check_send(store.max_send_bytes, &*msg)?;
             let to = all_recipients(&msg);
             for a in to {
                 if let Some(mbx) = store.find_smtp(&a) {
@@ -282,18 +272,12 @@ fn create_one(
                         mbx,
                         t::DistinguishedFolderIdName::Inbox,
                         &acting_smtp,
-                        Item::Message(Box::new(msg.clone())),
+                        Item::Message(msg.clone()),
                     );
                 }
             }
             if disposition == t::MessageDisposition::SendAndSaveCopy {
-                put(
-                    store,
-                    owner,
-                    fname,
-                    &acting_smtp,
-                    Item::Message(Box::new(msg)),
-                );
+                put(store, owner, fname, &acting_smtp, Item::Message(msg));
             }
             Ok(Vec::new())
         }
@@ -310,9 +294,9 @@ pub(super) fn item_info(
 ) -> m::ItemInfoResponseMessage {
     match result {
         Ok(item) => ok!(ItemInfoResponseMessage {
-            items: Some(t::ArrayOfRealItems {
+            items: Some(Box::new(t::ArrayOfRealItems {
                 content: vec![item]
-            })
+            }))
         }),
         Err((code, text)) => m::ItemInfoResponseMessage {
             items: Some(Default::default()),
@@ -432,11 +416,11 @@ pub(crate) fn find(
                 Some(order) => super::restrict::sort(&mut items, order)?,
                 None => items.reverse(),
             }
-            Ok(view(items, &r.content, shape))
+            Ok(view(items, r.content.as_deref(), shape))
         });
         out.push(Choice::FindItemResponseMessage(match result {
             Ok(root) => ok!(FindItemResponseMessage {
-                root_folder: Some(root)
+                root_folder: Some(Box::new(root))
             }),
             Err((code, text)) => fail!(FindItemResponseMessage, code, text),
         }));
@@ -448,7 +432,7 @@ pub(crate) fn find(
 
 /// The parts of a FindItem the server does not model, refused by name rather than ignored.
 fn unmodelled(r: &m::FindItem) -> Result<(), (Code, String)> {
-    let what = match (&r.content, &r.content2, &r.query_string) {
+    let what = match (r.content.as_deref(), r.content2.as_deref(), &r.query_string) {
         (_, Some(m::FindItemChoice2::GroupBy(_)), _) => "GroupBy",
         (_, Some(m::FindItemChoice2::DistinguishedGroupBy(_)), _) => "DistinguishedGroupBy",
         (_, _, Some(_)) => "QueryString (AQS)",
@@ -467,7 +451,7 @@ fn unmodelled(r: &m::FindItem) -> Result<(), (Code, String)> {
 /// Applies the view to items already in order (a calendar view orders by start).
 fn view(
     items: Vec<&Stored>,
-    v: &Option<m::FindItemChoice>,
+    v: Option<&m::FindItemChoice>,
     shape: &ItemShape,
 ) -> t::FindItemParent {
     // a calendar view shows a series as its occurrences
@@ -648,8 +632,8 @@ pub(crate) fn send(
             };
             let mut msg = (**msg).clone();
             // From is the mailbox the draft belongs to; Sender is whoever acts.
-            msg.from = Some(store.mailboxes[mbx].recipient());
-            msg.sender = Some(store.mailboxes[acting].recipient());
+            msg.from = Some(Box::new(store.mailboxes[mbx].recipient()));
+            msg.sender = Some(Box::new(store.mailboxes[acting].recipient()));
             msg.date_time_sent = Some(now());
             msg.date_time_received = Some(now());
             msg.is_draft = Some(false);
@@ -703,7 +687,7 @@ pub(crate) fn send(
     })
 }
 
-pub(super) fn address_of(r: &Option<t::SingleRecipient>) -> Option<String> {
+pub(super) fn address_of(r: &Option<Box<t::SingleRecipient>>) -> Option<String> {
     r.as_ref().and_then(|r| match &r.content {
         t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
     })

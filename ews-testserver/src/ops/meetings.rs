@@ -71,9 +71,9 @@ pub(super) fn invite(
         subject: c.subject.clone(),
         body: c.body.clone(),
         sensitivity: c.sensitivity,
-        from: Some(organizer.clone()),
-        sender: Some(store.mailboxes[acting].recipient()),
-        organizer: Some(organizer),
+        from: Some(Box::new(organizer.clone())),
+        sender: Some(Box::new(store.mailboxes[acting].recipient())),
+        organizer: Some(Box::new(organizer)),
         start: c.start,
         end: c.end,
         location: c.location.clone(),
@@ -129,7 +129,7 @@ pub(super) fn invite(
             ),
         };
         let mut req = request.clone();
-        req.associated_calendar_item_id = Some(copy_id);
+        req.associated_calendar_item_id = Some(Box::new(copy_id));
         for (rcpt, informational) in request_recipients(store, mbx) {
             let mut req = req.clone();
             if informational {
@@ -203,8 +203,8 @@ pub(super) fn cancel(
     let acting_smtp = store.mailboxes[acting].smtp.clone();
     let cancellation = t::MeetingCancellationMessage {
         subject: c.subject.as_ref().map(|s| format!("Canceled: {s}")),
-        from: Some(store.mailboxes[owner].recipient()),
-        sender: Some(store.mailboxes[acting].recipient()),
+        from: Some(Box::new(store.mailboxes[owner].recipient())),
+        sender: Some(Box::new(store.mailboxes[acting].recipient())),
         start: c.start,
         end: c.end,
         location: c.location.clone(),
@@ -324,7 +324,7 @@ pub(super) fn respond(
             .associated_calendar_item_id
             .clone()
             .ok_or_else(not_found)?,
-        Item::Calendar(_) => reference.clone(),
+        Item::Calendar(_) => Box::new(reference.clone()),
         _ => {
             return Err((
                 Code::ErrorInvalidReferenceItem,
@@ -403,20 +403,24 @@ pub(super) fn respond(
     let response = t::MeetingResponseMessage {
         item_class: Some(class.to_owned()),
         subject: meeting.subject.as_ref().map(|s| format!("{verb}: {s}")),
-        body,
-        from: Some(store.mailboxes[att].recipient()),
-        sender: Some(store.mailboxes[acting].recipient()),
-        to_recipients: meeting.organizer.as_ref().map(|o| t::ArrayOfRecipients {
-            content: vec![t::ArrayOfRecipientsChoice::Mailbox(match &o.content {
-                t::SingleRecipientChoice::Mailbox(m) => m.clone(),
-            })],
-        }),
+        body: body.map(Box::new),
+        from: Some(Box::new(store.mailboxes[att].recipient())),
+        sender: Some(Box::new(store.mailboxes[acting].recipient())),
+        to_recipients: meeting
+            .organizer
+            .as_ref()
+            .map(|o| t::ArrayOfRecipients {
+                content: vec![t::ArrayOfRecipientsChoice::Mailbox(match &o.content {
+                    t::SingleRecipientChoice::Mailbox(m) => m.clone(),
+                })],
+            })
+            .map(Box::new),
         response_type: Some(answer.response_type()),
         uid: meeting.uid.clone(),
         start: meeting.start,
         end: meeting.end,
         location: meeting.location.clone(),
-        associated_calendar_item_id: organizer_item,
+        associated_calendar_item_id: organizer_item.map(Box::new),
         date_time_received: Some(now()),
         date_time_sent: Some(now()),
         ..Default::default()
@@ -467,16 +471,20 @@ pub(super) fn answer_of(
 ) -> Option<(Answer, Option<&t::ItemId>, Option<t::Body>)> {
     use t::NonEmptyArrayOfAllItemsChoice as I;
     Some(match item {
-        I::AcceptItem(a) => (Answer::Accept, a.reference_item_id.as_ref(), a.body.clone()),
+        I::AcceptItem(a) => (
+            Answer::Accept,
+            a.reference_item_id.as_deref(),
+            a.body.clone().map(|b| *b),
+        ),
         I::TentativelyAcceptItem(a) => (
             Answer::Tentative,
-            a.reference_item_id.as_ref(),
-            a.body.clone(),
+            a.reference_item_id.as_deref(),
+            a.body.clone().map(|b| *b),
         ),
         I::DeclineItem(a) => (
             Answer::Decline,
-            a.reference_item_id.as_ref(),
-            a.body.clone(),
+            a.reference_item_id.as_deref(),
+            a.body.clone().map(|b| *b),
         ),
         _ => return None,
     })

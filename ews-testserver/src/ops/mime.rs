@@ -80,14 +80,14 @@ fn size(base: &dyn ews_types::base::Item) -> usize {
 
 /// From, To and Cc of a message-like item.
 fn addresses(item: &t::ArrayOfRealItemsChoice) -> [(&'static str, Vec<String>); 3] {
-    let one = |r: &Option<t::SingleRecipient>| -> Vec<String> {
+    let one = |r: Option<&t::SingleRecipient>| -> Vec<String> {
         r.iter()
             .map(|r| match &r.content {
                 t::SingleRecipientChoice::Mailbox(m) => mailbox(m),
             })
             .collect()
     };
-    let many = |r: &Option<t::ArrayOfRecipients>| -> Vec<String> {
+    let many = |r: &Option<Box<t::ArrayOfRecipients>>| -> Vec<String> {
         r.iter()
             .flat_map(|l| &l.content)
             .map(|t::ArrayOfRecipientsChoice::Mailbox(m)| mailbox(m))
@@ -95,22 +95,22 @@ fn addresses(item: &t::ArrayOfRealItemsChoice) -> [(&'static str, Vec<String>); 
     };
     match item {
         t::ArrayOfRealItemsChoice::Message(m) => [
-            ("From", one(&m.from)),
+            ("From", one(m.from.as_deref())),
             ("To", many(&m.to_recipients)),
             ("Cc", many(&m.cc_recipients)),
         ],
         t::ArrayOfRealItemsChoice::MeetingRequest(m) => [
-            ("From", one(&m.from)),
+            ("From", one(m.from.as_deref())),
             ("To", many(&m.to_recipients)),
             ("Cc", many(&m.cc_recipients)),
         ],
         t::ArrayOfRealItemsChoice::MeetingResponse(m) => [
-            ("From", one(&m.from)),
+            ("From", one(m.from.as_deref())),
             ("To", many(&m.to_recipients)),
             ("Cc", many(&m.cc_recipients)),
         ],
         t::ArrayOfRealItemsChoice::MeetingCancellation(m) => [
-            ("From", one(&m.from)),
+            ("From", one(m.from.as_deref())),
             ("To", many(&m.to_recipients)),
             ("Cc", many(&m.cc_recipients)),
         ],
@@ -230,7 +230,7 @@ fn calendar(c: &t::CalendarItem) -> String {
     }
     if let Some(t::SingleRecipient {
         content: t::SingleRecipientChoice::Mailbox(m),
-    }) = &c.organizer
+    }) = c.organizer.as_deref()
         && let Some(a) = &m.email_address
     {
         lines.push(format!("ORGANIZER:mailto:{a}"));
@@ -269,7 +269,7 @@ mod tests {
                         .with_email_address("bob@contoso.com"),
                 )],
             });
-        let mime = content(&t::ArrayOfRealItemsChoice::Message(msg));
+        let mime = content(&t::ArrayOfRealItemsChoice::Message(Box::new(msg)));
         let text = String::from_utf8(STANDARD.decode(mime.value).unwrap()).unwrap();
         assert!(text.contains("To: Bob <bob@contoso.com>\r\n"), "{text}");
         assert!(text.contains("Subject: =?UTF-8?B?"), "{text}");
@@ -283,7 +283,7 @@ mod tests {
             .with_subject("Plan; review")
             .with_start(start)
             .with_end(start + chrono::Duration::hours(1));
-        let mime = content(&t::ArrayOfRealItemsChoice::CalendarItem(c));
+        let mime = content(&t::ArrayOfRealItemsChoice::CalendarItem(Box::new(c)));
         let text = String::from_utf8(STANDARD.decode(mime.value).unwrap()).unwrap();
         assert!(text.contains("DTSTART:20261201T090000Z\r\n"), "{text}");
         assert!(text.contains("SUMMARY:Plan\\; review\r\n"), "{text}");

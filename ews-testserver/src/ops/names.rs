@@ -39,12 +39,12 @@ pub(crate) fn resolve(
         ),
         n => {
             let mut msg = ok!(ResolveNamesResponseMessage {
-                resolution_set: Some(t::ArrayOfResolution {
+                resolution_set: Some(Box::new(t::ArrayOfResolution {
                     total_items_in_view: Some(n as i32),
                     includes_last_item_in_range: Some(true),
                     resolution: found,
                     ..Default::default()
-                })
+                }))
             });
             if n > 1 {
                 msg.response_class = t::ResponseClass::Warning;

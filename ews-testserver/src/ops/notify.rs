@@ -94,7 +94,7 @@ fn subscribe_one(
             }
             Wanted {
                 all: p.subscribe_to_all_folders,
-                folders: p.folder_ids.as_ref(),
+                folders: p.folder_ids.as_deref(),
                 types: &p.event_types,
                 watermark: p.watermark.as_ref(),
                 timeout: p.timeout,
@@ -104,7 +104,7 @@ fn subscribe_one(
         }
         m::SubscribeChoice::StreamingSubscriptionRequest(p) => Wanted {
             all: p.subscribe_to_all_folders,
-            folders: p.folder_ids.as_ref(),
+            folders: p.folder_ids.as_deref(),
             types: &p.event_types,
             watermark: None,
             timeout: STREAMING_LIFETIME_MINUTES,
@@ -127,7 +127,7 @@ fn subscribe_one(
             }
             Wanted {
                 all: p.subscribe_to_all_folders,
-                folders: p.folder_ids.as_ref(),
+                folders: p.folder_ids.as_deref(),
                 types: &p.event_types,
                 watermark: p.watermark.as_ref(),
                 timeout: p.status_frequency,
@@ -294,7 +294,7 @@ pub(crate) fn get_events(
 ) -> Result<m::GetEventsResponse, Fault> {
     let message = match events(store, ctx, &r) {
         Ok(n) => ok!(GetEventsResponseMessage {
-            notification: Some(n)
+            notification: Some(Box::new(n))
         }),
         Err((code, text)) => fail!(GetEventsResponseMessage, code, text),
     };

@@ -390,7 +390,9 @@ pub(super) fn make_exception(
         };
         match &mut m.modified_occurrences {
             Some(list) => list.occurrence.push(info),
-            None => m.modified_occurrences = Some(t::NonEmptyArrayOfOccurrenceInfo::new(info)),
+            None => {
+                m.modified_occurrences = Some(Box::new(t::NonEmptyArrayOfOccurrenceInfo::new(info)))
+            }
         }
     }
     master.version += 1;
@@ -421,7 +423,9 @@ pub(super) fn delete(c: &mut t::CalendarItem, start: DateTime<Utc>) {
     let info = t::DeletedOccurrenceInfo::new(start);
     match &mut c.deleted_occurrences {
         Some(list) => list.deleted_occurrence.push(info),
-        None => c.deleted_occurrences = Some(t::NonEmptyArrayOfDeletedOccurrences::new(info)),
+        None => {
+            c.deleted_occurrences = Some(Box::new(t::NonEmptyArrayOfDeletedOccurrences::new(info)))
+        }
     }
 }
 

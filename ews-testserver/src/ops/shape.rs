@@ -265,7 +265,8 @@ impl ItemShape {
             .collect();
         *shown.as_item_mut().extended_property_mut() = wanted;
         if self.mime || self.extra.iter().any(|e| e == "MimeContent") {
-            *shown.as_item_mut().mime_content_mut() = Some(super::mime::content(&full_item(s)));
+            *shown.as_item_mut().mime_content_mut() =
+                Some(Box::new(super::mime::content(&full_item(s))));
         }
         shown
     }
@@ -326,65 +327,67 @@ fn project(
 pub(crate) fn present(s: &Stored, id_only: bool) -> t::ArrayOfRealItemsChoice {
     let id = Some(s.item_id());
     match (&s.item, id_only) {
-        (Item::Calendar(_), true) => t::ArrayOfRealItemsChoice::CalendarItem(t::CalendarItem {
-            item_id: id,
-            ..Default::default()
-        }),
-        (Item::Message(_), true) => t::ArrayOfRealItemsChoice::Message(t::Message {
-            item_id: id,
-            ..Default::default()
-        }),
-        (Item::MeetingRequest(_), true) => {
-            t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage {
-                item_id: id,
+        (Item::Calendar(_), true) => {
+            t::ArrayOfRealItemsChoice::CalendarItem(Box::new(t::CalendarItem {
+                item_id: id.map(Box::new),
                 ..Default::default()
-            })
+            }))
+        }
+        (Item::Message(_), true) => t::ArrayOfRealItemsChoice::Message(Box::new(t::Message {
+            item_id: id.map(Box::new),
+            ..Default::default()
+        })),
+        (Item::MeetingRequest(_), true) => {
+            t::ArrayOfRealItemsChoice::MeetingRequest(Box::new(t::MeetingRequestMessage {
+                item_id: id.map(Box::new),
+                ..Default::default()
+            }))
         }
         (Item::Response(_), true) => {
-            t::ArrayOfRealItemsChoice::MeetingResponse(t::MeetingResponseMessage {
-                item_id: id,
+            t::ArrayOfRealItemsChoice::MeetingResponse(Box::new(t::MeetingResponseMessage {
+                item_id: id.map(Box::new),
                 ..Default::default()
-            })
+            }))
         }
         (Item::Response(r), false) => {
-            t::ArrayOfRealItemsChoice::MeetingResponse(t::MeetingResponseMessage {
-                item_id: id,
+            t::ArrayOfRealItemsChoice::MeetingResponse(Box::new(t::MeetingResponseMessage {
+                item_id: id.map(Box::new),
                 ..(**r).clone()
-            })
+            }))
         }
-        (Item::Cancellation(_), true) => {
-            t::ArrayOfRealItemsChoice::MeetingCancellation(t::MeetingCancellationMessage {
-                item_id: id,
+        (Item::Cancellation(_), true) => t::ArrayOfRealItemsChoice::MeetingCancellation(Box::new(
+            t::MeetingCancellationMessage {
+                item_id: id.map(Box::new),
                 ..Default::default()
-            })
-        }
-        (Item::Cancellation(r), false) => {
-            t::ArrayOfRealItemsChoice::MeetingCancellation(t::MeetingCancellationMessage {
-                item_id: id,
+            },
+        )),
+        (Item::Cancellation(r), false) => t::ArrayOfRealItemsChoice::MeetingCancellation(Box::new(
+            t::MeetingCancellationMessage {
+                item_id: id.map(Box::new),
                 ..(**r).clone()
-            })
-        }
+            },
+        )),
         (Item::Calendar(c), false) => {
             let mut c = t::CalendarItem {
-                item_id: id,
+                item_id: id.map(Box::new),
                 ..(**c).clone()
             };
             attachments::without_content(&mut c.attachments);
-            t::ArrayOfRealItemsChoice::CalendarItem(c)
+            t::ArrayOfRealItemsChoice::CalendarItem(Box::new(c))
         }
         (Item::Message(msg), false) => {
             let mut msg = t::Message {
-                item_id: id,
+                item_id: id.map(Box::new),
                 ..(**msg).clone()
             };
             attachments::without_content(&mut msg.attachments);
-            t::ArrayOfRealItemsChoice::Message(msg)
+            t::ArrayOfRealItemsChoice::Message(Box::new(msg))
         }
         (Item::MeetingRequest(r), false) => {
-            t::ArrayOfRealItemsChoice::MeetingRequest(t::MeetingRequestMessage {
-                item_id: id,
+            t::ArrayOfRealItemsChoice::MeetingRequest(Box::new(t::MeetingRequestMessage {
+                item_id: id.map(Box::new),
                 ..(**r).clone()
-            })
+            }))
         }
     }
 }

@@ -302,7 +302,7 @@ fn sync_items(
     Ok(ok!(SyncFolderItemsResponseMessage {
         sync_state: Some(token),
         includes_last_item_in_range: Some(last),
-        changes: Some(t::SyncFolderItemsChanges { content }),
+        changes: Some(Box::new(t::SyncFolderItemsChanges { content })),
     }))
 }
 
@@ -390,6 +390,6 @@ fn sync_hierarchy(
     Ok(ok!(SyncFolderHierarchyResponseMessage {
         sync_state: Some(token),
         includes_last_folder_in_range: Some(true),
-        changes: Some(t::SyncFolderHierarchyChanges { content }),
+        changes: Some(Box::new(t::SyncFolderHierarchyChanges { content })),
     }))
 }

@@ -87,9 +87,9 @@ pub(crate) fn update(
         })();
         out.push(Choice::UpdateItemResponseMessage(match result {
             Ok(item) => ok!(UpdateItemResponseMessage {
-                items: Some(t::ArrayOfRealItems {
+                items: Some(Box::new(t::ArrayOfRealItems {
                     content: vec![item]
-                }),
+                })),
                 conflict_results: Some(t::ConflictResults { count: 0 })
             }),
             Err((code, text)) => m::UpdateItemResponseMessage {
@@ -149,7 +149,7 @@ fn apply(
             let body = body_mut(item);
             match (body.as_mut(), extra) {
                 (Some(b), Some(e)) => b.value.push_str(&e.value),
-                (None, extra) => *body = extra,
+                (None, extra) => *body = extra.map(|b| *b).map(Box::new),
                 (Some(_), None) => {}
             }
             return Ok(());
@@ -184,7 +184,7 @@ fn apply(
     let (subject, body, sens, start, end, location) = source.unwrap_or_default();
     match (p.field_uri, item) {
         (F::ItemSubject, item) => *subject_mut(item) = subject,
-        (F::ItemBody, item) => *body_mut(item) = body,
+        (F::ItemBody, item) => *body_mut(item) = body.map(Box::new),
         (F::ItemSensitivity, Item::Calendar(c)) => c.sensitivity = sens,
         (F::ItemSensitivity, Item::Message(m)) => m.sensitivity = sens,
         (F::CalendarStart, Item::Calendar(c)) => c.start = start,
@@ -222,7 +222,7 @@ fn fields_of(c: &t::SetItemFieldChoice) -> Option<Fields> {
     Some(match c {
         t::SetItemFieldChoice::CalendarItem(c) => (
             c.subject.clone(),
-            c.body.clone(),
+            c.body.clone().map(|b| *b),
             c.sensitivity,
             c.start,
             c.end,
@@ -230,7 +230,7 @@ fn fields_of(c: &t::SetItemFieldChoice) -> Option<Fields> {
         ),
         t::SetItemFieldChoice::Message(m) => (
             m.subject.clone(),
-            m.body.clone(),
+            m.body.clone().map(|b| *b),
             m.sensitivity,
             None,
             None,
@@ -238,7 +238,7 @@ fn fields_of(c: &t::SetItemFieldChoice) -> Option<Fields> {
         ),
         t::SetItemFieldChoice::Item(i) => (
             i.subject.clone(),
-            i.body.clone(),
+            i.body.clone().map(|b| *b),
             i.sensitivity,
             None,
             None,
@@ -258,7 +258,7 @@ fn subject_mut(item: &mut Item) -> &mut Option<String> {
     }
 }
 
-fn body_mut(item: &mut Item) -> &mut Option<t::Body> {
+fn body_mut(item: &mut Item) -> &mut Option<Box<t::Body>> {
     match item {
         Item::Calendar(c) => &mut c.body,
         Item::Message(m) => &mut m.body,

@@ -59,8 +59,8 @@ pub(super) fn instant(zone: &Zone, value: &runtime::DateTime) -> DateTime<Utc> {
 /// Settles a calendar item being created or changed: its zones resolved (see the module) and
 /// stored as full definitions, its start and end in UTC.
 pub(super) fn settle(c: &mut t::CalendarItem, ctx: &Ctx) -> Result<(), (Code, String)> {
-    let named = |d: &Option<t::TimeZoneDefinition>| -> Result<Option<Zone>, (Code, String)> {
-        d.as_ref()
+    let named = |d: &Option<Box<t::TimeZoneDefinition>>| -> Result<Option<Zone>, (Code, String)> {
+        d.as_deref()
             .map(Zone::from_definition)
             .transpose()
             .map_err(unknown)
@@ -82,8 +82,10 @@ pub(super) fn settle(c: &mut t::CalendarItem, ctx: &Ctx) -> Result<(), (Code, St
             .map(|v| zone.local(instant(zone, v)).year())
             .unwrap_or_else(|| Utc::now().year())
     };
-    c.start_time_zone = Some(start_zone.full_definition(year(&start_zone, &c.start)));
-    c.end_time_zone = Some(end_zone.full_definition(year(&end_zone, &c.end)));
+    c.start_time_zone = Some(Box::new(
+        start_zone.full_definition(year(&start_zone, &c.start)),
+    ));
+    c.end_time_zone = Some(Box::new(end_zone.full_definition(year(&end_zone, &c.end))));
     if let Some(s) = &c.start {
         c.start = Some(instant(&start_zone, s).into());
     }
@@ -133,7 +135,7 @@ pub(crate) fn server_time_zones(r: m::GetServerTimeZones) -> m::GetServerTimeZon
             .collect(),
     };
     let msg = ok!(GetServerTimeZonesResponseMessage {
-        time_zone_definitions: Some(list)
+        time_zone_definitions: Some(Box::new(list))
     });
     m::GetServerTimeZonesResponse::new(messages(vec![
         m::ArrayOfResponseMessagesChoice::GetServerTimeZonesResponseMessage(msg),

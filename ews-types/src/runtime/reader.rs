@@ -4,17 +4,18 @@ use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::name::{QName, ResolveResult};
-use quick_xml::reader::NsReader;
+use quick_xml::reader::Reader;
 
 use super::XmlNs;
 use super::error::{DeError, DeErrorKind};
 use super::traits::{FromXml, XmlValue};
 
 mod names;
+mod scope;
 mod strict;
 
 use names::check_qname;
+use scope::{Resolved, Scope, prefix_of};
 
 /// Limits for reading.
 #[derive(Debug, Clone, Copy)]
@@ -130,7 +131,8 @@ enum Peeked<'a> {
 /// Reads a document element by element. Generated `FromXml` impls drive it.
 pub struct XmlReader<'a> {
     input: &'a str,
-    inner: NsReader<&'a [u8]>,
+    inner: Reader<&'a [u8]>,
+    scope: Scope<'a>,
     depth: usize,
     config: ReaderConfig,
     peeked: Peeked<'a>,
@@ -144,7 +146,7 @@ impl<'a> XmlReader<'a> {
 
     /// A reader over `xml`.
     pub fn with_config(xml: &'a str, config: ReaderConfig) -> Self {
-        let mut inner = NsReader::from_str(xml);
+        let mut inner = Reader::from_str(xml);
         let c = inner.config_mut();
         c.expand_empty_elements = false;
         c.check_end_names = true;
@@ -152,6 +154,7 @@ impl<'a> XmlReader<'a> {
         XmlReader {
             input: xml,
             inner,
+            scope: Scope::default(),
             depth: 0,
             config,
             peeked: Peeked::None,
@@ -207,20 +210,15 @@ impl<'a> XmlReader<'a> {
         }
     }
 
-    /// The next event with its element's namespace; an element whose prefix no enclosing
-    /// element declares is an error, on every reading path.
-    fn resolved_event(&mut self, position: u64) -> Result<(XmlNs, Event<'a>), DeError> {
-        let (res, ev) = self.inner.read_resolved_event().map_err(|e| DeError {
+    /// The next event, the declarations of elements already left out of scope. A start tag's
+    /// namespace is resolved in [`start`](Self::start), once its own declarations are read.
+    #[inline]
+    fn event(&mut self, position: u64) -> Result<Event<'a>, DeError> {
+        self.scope.leave(self.depth);
+        self.inner.read_event().map_err(|e| DeError {
             position,
             kind: DeErrorKind::Syntax(e.to_string()),
-        })?;
-        if let (ResolveResult::Unknown(p), Event::Start(_) | Event::Empty(_)) = (&res, &ev) {
-            return Err(at(
-                position,
-                DeErrorKind::Syntax(format!("the prefix {p:?} is not declared")),
-            ));
-        }
-        Ok((classify(&res), ev))
+        })
     }
 
     /// The next child start tag of the current element, or `None` at its end tag. With
@@ -229,10 +227,9 @@ impl<'a> XmlReader<'a> {
         let check_text = element_only && self.config.strict;
         loop {
             let position = self.position();
-            let (ns, ev) = self.resolved_event(position)?;
-            match ev {
-                Event::Start(s) => return self.start(ns, s, false, position).map(Some),
-                Event::Empty(s) => return self.start(ns, s, true, position).map(Some),
+            match self.event(position)? {
+                Event::Start(s) => return self.start(s, false, position).map(Some),
+                Event::Empty(s) => return self.start(s, true, position).map(Some),
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                     return Ok(None);
@@ -262,9 +259,10 @@ impl<'a> XmlReader<'a> {
         }
     }
 
+    /// A start tag entering the tree: its name and attributes checked, its declarations in
+    /// scope, its namespace resolved (a prefix no enclosing element declares is an error).
     fn start(
         &mut self,
-        ns: XmlNs,
         s: BytesStart<'a>,
         empty: bool,
         position: u64,
@@ -278,9 +276,19 @@ impl<'a> XmlReader<'a> {
         let local_at = check_qname(qname).map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
         let local = &qname[local_at..];
         if content.len() > name_len {
-            self.check_attributes(content, name_len)
+            self.check_attributes(content, name_len, self.depth + 1)
                 .map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
         }
+        let prefix = prefix_of(qname, local_at);
+        let ns = match self.scope.element(prefix) {
+            Resolved::Undeclared => {
+                return Err(at(
+                    position,
+                    DeErrorKind::Syntax(format!("the prefix {prefix:?} is not declared")),
+                ));
+            }
+            r => r.ns(),
+        };
         if !empty {
             self.depth += 1;
             if self.depth > self.config.max_depth {
@@ -390,17 +398,14 @@ impl<'a> XmlReader<'a> {
                     Ok(a) => a,
                     Err(e) => return Some(Err(syntax(&e))),
                 };
-                let QName(key) = a.key;
+                let quick_xml::name::QName(key) = a.key;
                 if key == "xmlns" || key.starts_with("xmlns:") {
                     return None;
                 }
                 let (ns, local) = match key.split_once(':') {
                     None => (XmlNs::None, key),
                     Some(("xml", l)) => (XmlNs::Xml, l),
-                    Some((_, l)) => {
-                        let (res, _) = self.inner.resolver().resolve_attribute(QName(key));
-                        (classify(&res), l)
-                    }
+                    Some((p, l)) => (self.scope.attribute(p).ns(), l),
                 };
                 Some(match a.normalized_value(XmlVersion::Implicit1_0) {
                     Ok(value) => check_chars(&value, position).map(|()| Attr {
@@ -423,17 +428,17 @@ impl<'a> XmlReader<'a> {
         for a in self.attributes(start) {
             let a = a?;
             if a.ns == XmlNs::Xsi && a.local == "type" {
-                if self.config.strict && a.value.contains(':') {
-                    let (res, _) = self.inner.resolver().resolve_element(QName(a.value.trim()));
-                    if let ResolveResult::Unknown(_) = res {
-                        return Err(at(
-                            a.position,
-                            DeErrorKind::Syntax(format!(
-                                "xsi:type {:?} uses a prefix with no namespace declaration in scope",
-                                a.value
-                            )),
-                        ));
-                    }
+                if self.config.strict
+                    && let Some((p, _)) = a.value.trim().split_once(':')
+                    && self.scope.element(p) == Resolved::Undeclared
+                {
+                    return Err(at(
+                        a.position,
+                        DeErrorKind::Syntax(format!(
+                            "xsi:type {:?} uses a prefix with no namespace declaration in scope",
+                            a.value
+                        )),
+                    ));
                 }
                 let local = match a.value {
                     Cow::Borrowed(v) => Cow::Borrowed(v.rsplit(':').next().unwrap_or(v).trim()),
@@ -453,12 +458,25 @@ impl<'a> XmlReader<'a> {
             return Ok(Cow::Borrowed(""));
         }
         let mut out: Cow<'a, str> = Cow::Borrowed("");
-        let push = |out: &mut Cow<'a, str>, piece: Cow<'a, str>| {
+        let input = self.input;
+        // Text with references comes in pieces. The first join sizes the buffer for all the
+        // text up to the next tag (the text can only shrink as references resolve), so a long
+        // body is neither copied again as it grows nor left with room to spare.
+        let push = |out: &mut Cow<'a, str>, piece: Cow<'a, str>, at: u64| {
             if out.is_empty() {
                 *out = piece;
-            } else {
-                out.to_mut().push_str(&piece);
+                return;
             }
+            if let Cow::Borrowed(first) = *out {
+                let rest = input
+                    .get(usize::try_from(at).unwrap_or(usize::MAX)..)
+                    .and_then(|r| r.find('<'))
+                    .unwrap_or(0);
+                let mut joined = String::with_capacity(first.len() + piece.len() + rest);
+                joined.push_str(first);
+                *out = Cow::Owned(joined);
+            }
+            out.to_mut().push_str(&piece);
         };
         loop {
             let position = self.position();
@@ -467,18 +485,24 @@ impl<'a> XmlReader<'a> {
                 // Each piece is checked as it comes (a reference once resolved), so the text
                 // handed out holds no character XML forbids.
                 Event::Text(t) => {
-                    check_raw_text(&t, position)?;
-                    push(&mut out, t.xml_content(XmlVersion::Implicit1_0))
+                    // text with no control byte holds no CR either: nothing to normalize
+                    let piece = if super::suspect_text(t.as_bytes()) {
+                        check_suspect_text(&t, position)?;
+                        t.xml_content(XmlVersion::Implicit1_0)
+                    } else {
+                        t.into_inner()
+                    };
+                    push(&mut out, piece, self.position())
                 }
                 Event::CData(c) => {
                     let piece = c.into_inner();
                     check_chars(&piece, position)?;
-                    push(&mut out, piece)
+                    push(&mut out, piece, self.position())
                 }
                 Event::GeneralRef(r) => {
                     let piece = self.resolve_ref(&r, position)?;
                     check_chars(&piece, position)?;
-                    push(&mut out, piece)
+                    push(&mut out, piece, self.position())
                 }
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
@@ -501,7 +525,7 @@ impl<'a> XmlReader<'a> {
     /// Reads a simple-typed element.
     pub fn read_value<T: XmlValue>(&mut self, start: Start<'a>) -> Result<T, DeError> {
         let text = self.read_text(start)?;
-        T::from_text(&text).map_err(|source| DeError {
+        T::from_cow(text).map_err(|source| DeError {
             position: start.position,
             kind: DeErrorKind::Value {
                 element: start.qname().to_owned(),
@@ -524,6 +548,16 @@ impl<'a> XmlReader<'a> {
                 })
             })
             .collect()
+    }
+
+    /// A list as read, its spare capacity given back: a list grows by doubling from four
+    /// (three attendees took room for four), and a response holds thousands of them.
+    #[inline]
+    pub fn exact<T>(&self, mut list: Vec<T>) -> Vec<T> {
+        if list.capacity() > list.len() {
+            list.shrink_to_fit();
+        }
+        list
     }
 
     /// Reads a complex-typed element.
@@ -621,10 +655,15 @@ impl<'a> XmlReader<'a> {
 /// (`&#x1;` is checked where the reference is resolved). One pass over the bytes; only text
 /// holding a `]`, a control byte or 0xEF is looked at closely.
 fn check_raw_text(t: &quick_xml::events::BytesText<'_>, position: u64) -> Result<(), DeError> {
-    let raw: &str = t.as_ref();
-    if !super::suspect_text(raw.as_bytes()) {
+    if !super::suspect_text(t.as_bytes()) {
         return Ok(());
     }
+    check_suspect_text(t, position)
+}
+
+/// The exact checks of [`check_raw_text`], for text the screen flagged.
+fn check_suspect_text(t: &quick_xml::events::BytesText<'_>, position: u64) -> Result<(), DeError> {
+    let raw: &str = t.as_ref();
     if raw.contains("]]>") {
         return Err(at(
             position,
@@ -647,39 +686,18 @@ fn check_chars(text: &str, position: u64) -> Result<(), DeError> {
     }
 }
 
-/// The namespace name a resolution gives: the declaration's value with its references
-/// resolved (the resolver keeps them as written), empty when unbound.
-fn namespace_name(res: ResolveResult<'_>) -> String {
-    match res {
-        ResolveResult::Bound(ns) => {
-            let raw = ns.as_ref();
-            quick_xml::escape::unescape(raw)
-                .map(|c| c.into_owned())
-                .unwrap_or_else(|_| raw.to_owned())
-        }
-        _ => String::new(),
-    }
-}
-
-fn classify(res: &ResolveResult<'_>) -> XmlNs {
-    match res {
-        ResolveResult::Bound(ns) => XmlNs::from_uri(ns.as_ref()),
-        ResolveResult::Unbound => XmlNs::None,
-        ResolveResult::Unknown(_) => XmlNs::Other,
-    }
-}
-
 impl<'a> XmlReader<'a> {
     /// The namespace URI of `start`; call before reading past it.
     pub fn element_uri(&self, start: &Start<'a>) -> String {
-        let (res, _) = self.inner.resolver().resolve_element(QName(start.qname()));
-        namespace_name(res)
+        let qname = start.qname();
+        let prefix = qname.split_once(':').map_or("", |(p, _)| p);
+        self.scope.element(prefix).uri().to_owned()
     }
 
     /// The namespace URI of attribute `a` of the element being read.
     pub fn attribute_uri(&self, a: &Attr<'a>) -> String {
-        let (res, _) = self.inner.resolver().resolve_attribute(QName(a.qname));
-        namespace_name(res)
+        let prefix = a.qname.split_once(':').map_or("", |(p, _)| p);
+        self.scope.attribute(prefix).uri().to_owned()
     }
 
     /// Reads mixed content of `start`: `each` gets `Ok(child)` for elements (which it must
@@ -695,10 +713,9 @@ impl<'a> XmlReader<'a> {
         let mut text = String::new();
         loop {
             let position = self.position();
-            let (ns, ev) = self.resolved_event(position)?;
-            let child = match ev {
-                Event::Start(s) => Some(self.start(ns, s, false, position)?),
-                Event::Empty(s) => Some(self.start(ns, s, true, position)?),
+            let child = match self.event(position)? {
+                Event::Start(s) => Some(self.start(s, false, position)?),
+                Event::Empty(s) => Some(self.start(s, true, position)?),
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                     if !text.is_empty() {

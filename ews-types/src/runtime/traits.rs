@@ -11,6 +11,11 @@ use super::writer::XmlWriter;
 pub trait XmlValue: Sized {
     /// Parses the text.
     fn from_text(text: &str) -> Result<Self, ValueError>;
+    /// Parses text the reader holds already: borrowed from the document, or owned where
+    /// references were resolved. A `String` takes owned text without copying it.
+    fn from_cow(text: Cow<'_, str>) -> Result<Self, ValueError> {
+        Self::from_text(&text)
+    }
     /// Writes the text (unescaped: the writer escapes).
     fn to_text(&self) -> Cow<'_, str>;
 }

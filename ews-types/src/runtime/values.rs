@@ -9,9 +9,29 @@ use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _};
 use super::error::ValueError;
 use super::traits::XmlValue;
 
+/// `text` without the whitespace XML collapses around a value (space, tab, CR, LF; XSD's
+/// `whiteSpace="collapse"`), byte by byte: other Unicode spaces are part of the value.
+fn xml_trim(text: &str) -> &str {
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let b = text.as_bytes();
+    let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
+    &text[start..end]
+}
+
 impl XmlValue for String {
     fn from_text(text: &str) -> Result<Self, ValueError> {
         Ok(text.to_owned())
+    }
+    fn from_cow(text: Cow<'_, str>) -> Result<Self, ValueError> {
+        Ok(match text {
+            Cow::Borrowed(t) => t.to_owned(),
+            Cow::Owned(mut t) => {
+                // text read in pieces grew by doubling
+                t.shrink_to_fit();
+                t
+            }
+        })
     }
     fn to_text(&self) -> Cow<'_, str> {
         Cow::Borrowed(self)
@@ -20,7 +40,7 @@ impl XmlValue for String {
 
 impl XmlValue for bool {
     fn from_text(text: &str) -> Result<Self, ValueError> {
-        match text.trim() {
+        match xml_trim(text) {
             "true" | "1" => Ok(true),
             "false" | "0" => Ok(false),
             _ => Err(ValueError::new("xs:boolean", text)),
@@ -35,7 +55,7 @@ macro_rules! numbers {
     ($($t:ty => $kind:literal),*) => {$(
         impl XmlValue for $t {
             fn from_text(text: &str) -> Result<Self, ValueError> {
-                let t = text.trim();
+                let t = xml_trim(text);
                 let t = t.strip_prefix('+').unwrap_or(t);
                 t.parse().map_err(|_| ValueError::new($kind, text))
             }
@@ -53,7 +73,7 @@ macro_rules! floats {
     ($($t:ty => $kind:literal),*) => {$(
         impl XmlValue for $t {
             fn from_text(text: &str) -> Result<Self, ValueError> {
-                match text.trim() {
+                match xml_trim(text) {
                     "INF" => Ok(<$t>::INFINITY),
                     "-INF" => Ok(<$t>::NEG_INFINITY),
                     "NaN" => Ok(<$t>::NAN),
@@ -92,7 +112,7 @@ impl Decimal {
 
 impl XmlValue for Decimal {
     fn from_text(text: &str) -> Result<Self, ValueError> {
-        let t = text.trim();
+        let t = xml_trim(text);
         let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
         let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
         let ok = !(int.is_empty() && frac.is_empty())
@@ -191,7 +211,7 @@ impl<Tz: chrono::TimeZone> From<chrono::DateTime<Tz>> for DateTime {
 impl XmlValue for DateTime {
     fn from_text(text: &str) -> Result<Self, ValueError> {
         let err = || ValueError::new("xs:dateTime", text);
-        let t = text.trim();
+        let t = xml_trim(text);
         let (body, off) = split_offset(t, 19);
         let offset = parse_offset(off).ok_or_else(err)?;
         let local = match fast_date_time(body) {
@@ -268,7 +288,7 @@ impl From<NaiveDate> for Date {
 impl XmlValue for Date {
     fn from_text(text: &str) -> Result<Self, ValueError> {
         let err = || ValueError::new("xs:date", text);
-        let (body, off) = split_offset(text.trim(), 10);
+        let (body, off) = split_offset(xml_trim(text), 10);
         let offset = parse_offset(off).ok_or_else(err)?;
         let date = NaiveDate::parse_from_str(body, "%Y-%m-%d").map_err(|_| err())?;
         Ok(Date { date, offset })
@@ -292,7 +312,7 @@ pub struct Time {
 impl XmlValue for Time {
     fn from_text(text: &str) -> Result<Self, ValueError> {
         let err = || ValueError::new("xs:time", text);
-        let (body, off) = split_offset(text.trim(), 8);
+        let (body, off) = split_offset(xml_trim(text), 8);
         let offset = parse_offset(off).ok_or_else(err)?;
         let time = NaiveTime::parse_from_str(body, "%H:%M:%S%.f").map_err(|_| err())?;
         Ok(Time { time, offset })
@@ -354,7 +374,7 @@ impl Duration {
 impl XmlValue for Duration {
     fn from_text(text: &str) -> Result<Self, ValueError> {
         let err = || ValueError::new("xs:duration", text);
-        let t = text.trim();
+        let t = xml_trim(text);
         let (negative, t) = match t.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, t),
@@ -475,7 +495,7 @@ pub struct HexBinary(pub Vec<u8>);
 
 impl XmlValue for HexBinary {
     fn from_text(text: &str) -> Result<Self, ValueError> {
-        let t = text.trim();
+        let t = xml_trim(text);
         if !t.len().is_multiple_of(2) {
             return Err(ValueError::new("xs:hexBinary", text));
         }

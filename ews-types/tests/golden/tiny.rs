@@ -178,7 +178,7 @@ pub mod t {
                     _ => r.unknown(&start, c)?,
                 }
             }
-            Ok(Self { content: f0 })
+            Ok(Self { content: r.exact(f0) })
         }
     }
     impl ews_types::runtime::ToXml for ArrayOfItems {
@@ -338,7 +338,7 @@ pub mod t {
         /// Element `Start`.
         pub start: ::std::option::Option<ews_types::runtime::DateTime>,
         /// Element `Body`.
-        pub body: ::std::option::Option<super::t::Body>,
+        pub body: ::std::option::Option<::std::boxed::Box<super::t::Body>>,
         /// Element `Duration`.
         pub duration: ::std::option::Option<ews_types::runtime::Duration>,
         /// Element `Colors`.
@@ -380,7 +380,9 @@ pub mod t {
             mut self,
             value: impl ::std::convert::Into<super::t::Body>,
         ) -> Self {
-            self.body = ::std::option::Option::Some(value.into());
+            self.body = ::std::option::Option::Some(
+                ::std::boxed::Box::new(value.into()),
+            );
             self
         }
         /// Sets `duration`.
@@ -453,10 +455,12 @@ pub mod t {
                     }
                     (ews_types::runtime::XmlNs::Types, "Body") => {
                         r.sequence(&c, &mut order, 2usize, SEQUENCE)?;
-                        let v = <super::t::Body as ews_types::runtime::FromXml>::from_xml(
-                            r,
-                            c,
-                        )?;
+                        let v = ::std::boxed::Box::new(
+                            <super::t::Body as ews_types::runtime::FromXml>::from_xml(
+                                r,
+                                c,
+                            )?,
+                        );
                         r.set_once(&mut f2, &c, v)?;
                     }
                     (ews_types::runtime::XmlNs::Types, "Duration") => {
@@ -507,7 +511,7 @@ pub mod t {
             }
             if let Some(v) = &self.body {
                 ews_types::runtime::ToXml::to_xml(
-                    v,
+                    &**v,
                     w,
                     ews_types::runtime::XmlNs::Types,
                     "Body",
@@ -685,7 +689,7 @@ pub mod t {
         /// Element `Start`.
         pub start: ::std::option::Option<ews_types::runtime::DateTime>,
         /// Element `Body`.
-        pub body: ::std::option::Option<super::t::Body>,
+        pub body: ::std::option::Option<::std::boxed::Box<super::t::Body>>,
     }
     impl Item {
         /// Sets `lang`.
@@ -721,7 +725,9 @@ pub mod t {
             mut self,
             value: impl ::std::convert::Into<super::t::Body>,
         ) -> Self {
-            self.body = ::std::option::Option::Some(value.into());
+            self.body = ::std::option::Option::Some(
+                ::std::boxed::Box::new(value.into()),
+            );
             self
         }
     }
@@ -761,10 +767,12 @@ pub mod t {
                     }
                     (ews_types::runtime::XmlNs::Types, "Body") => {
                         r.sequence(&c, &mut order, 2usize, SEQUENCE)?;
-                        let v = <super::t::Body as ews_types::runtime::FromXml>::from_xml(
-                            r,
-                            c,
-                        )?;
+                        let v = ::std::boxed::Box::new(
+                            <super::t::Body as ews_types::runtime::FromXml>::from_xml(
+                                r,
+                                c,
+                            )?,
+                        );
                         r.set_once(&mut f2, &c, v)?;
                     }
                     _ => r.unknown(&start, c)?,
@@ -797,7 +805,7 @@ pub mod t {
             }
             if let Some(v) = &self.body {
                 ews_types::runtime::ToXml::to_xml(
-                    v,
+                    &**v,
                     w,
                     ews_types::runtime::XmlNs::Types,
                     "Body",
@@ -950,7 +958,7 @@ pub mod t {
             Ok(Self {
                 tag: a0,
                 code: f0.ok_or_else(|| r.missing(&start, "Code"))?,
-                label: ews_types::runtime::NonEmpty::from_vec(f1)
+                label: ews_types::runtime::NonEmpty::from_vec(r.exact(f1))
                     .ok_or_else(|| r.missing(&start, "Label"))?,
                 percent: f2,
             })
@@ -1079,7 +1087,7 @@ pub mod t {
                     }
                 }
             }
-            Ok(Self { any: f0 })
+            Ok(Self { any: r.exact(f0) })
         }
     }
     impl ews_types::runtime::ToXml for MessageXml {
@@ -1762,9 +1770,11 @@ pub mod base {
             &mut self,
         ) -> &mut ::std::option::Option<ews_types::runtime::DateTime>;
         /// Element `Body`.
-        fn body(&self) -> &::std::option::Option<super::t::Body>;
+        fn body(&self) -> &::std::option::Option<::std::boxed::Box<super::t::Body>>;
         /// Element `Body`.
-        fn body_mut(&mut self) -> &mut ::std::option::Option<super::t::Body>;
+        fn body_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<::std::boxed::Box<super::t::Body>>;
     }
     impl BaseId for super::t::BaseId {
         fn format(&self) -> &::std::string::String {
@@ -1805,10 +1815,12 @@ pub mod base {
         ) -> &mut ::std::option::Option<ews_types::runtime::DateTime> {
             &mut self.start
         }
-        fn body(&self) -> &::std::option::Option<super::t::Body> {
+        fn body(&self) -> &::std::option::Option<::std::boxed::Box<super::t::Body>> {
             &self.body
         }
-        fn body_mut(&mut self) -> &mut ::std::option::Option<super::t::Body> {
+        fn body_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<::std::boxed::Box<super::t::Body>> {
             &mut self.body
         }
     }
@@ -1833,10 +1845,12 @@ pub mod base {
         ) -> &mut ::std::option::Option<ews_types::runtime::DateTime> {
             &mut self.start
         }
-        fn body(&self) -> &::std::option::Option<super::t::Body> {
+        fn body(&self) -> &::std::option::Option<::std::boxed::Box<super::t::Body>> {
             &self.body
         }
-        fn body_mut(&mut self) -> &mut ::std::option::Option<super::t::Body> {
+        fn body_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<::std::boxed::Box<super::t::Body>> {
             &mut self.body
         }
     }

@@ -94,7 +94,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("time zones: {nine:?} in Berlin");
 
     if read.as_item().subject().as_deref() != Some("Planning")
-        || !day.iter().any(|c| c.item_id.as_ref() == Some(&id))
+        || !day.iter().any(|c| c.item_id.as_deref() == Some(&id))
         || nine != ["10-19 09:00", "10-26 09:00", "11-02 09:00"]
     {
         return Err("an outcome is not what the task wanted".into());

@@ -5,9 +5,10 @@
 use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
-use quick_xml::name::{QName, ResolveResult};
+use quick_xml::name::QName;
 
 use super::XmlReader;
+use super::scope::{Resolved, prefix_of};
 
 /// ASCII bytes that may start a name part (letters, `_`) and that may continue one (also
 /// digits, `-`, `.`), looked up once per byte.
@@ -90,74 +91,95 @@ fn is_name_char(c: char) -> bool {
 impl<'a> XmlReader<'a> {
     /// The attributes of a start tag as XML Namespaces 1.0 requires them: valid names, every
     /// prefix declared, no attribute twice (by name, or by namespace and local name), no
-    /// prefix bound to nothing or to the reserved namespaces wrongly.
-    pub(super) fn check_attributes(&self, content: &'a str, name_len: usize) -> Result<(), String> {
+    /// prefix bound to nothing or to the reserved namespaces wrongly. The tag's namespace
+    /// declarations enter the scope here, for the element at `depth`.
+    pub(super) fn check_attributes(
+        &mut self,
+        content: &'a str,
+        name_len: usize,
+        depth: usize,
+    ) -> Result<(), String> {
         let mut seen: Seen<(&str, &str)> = Seen::default();
-        let mut resolved: Seen<(String, &str)> = Seen::default();
+        // prefixed attributes, resolved once every declaration of the tag is in scope
+        let mut prefixed: Vec<(&'a str, &'a str)> = Vec::new();
         let mut attributes = quick_xml::events::attributes::Attributes::new(content, name_len);
         attributes.with_checks(false);
         for a in attributes {
             let a = a.map_err(|e| e.to_string())?;
             let QName(key) = a.key;
-            check_qname(key)?;
-            let (prefix, local) = key.split_once(':').unwrap_or(("", key));
+            let local_at = check_qname(key)?;
+            let (prefix, local) = (prefix_of(key, local_at), &key[local_at..]);
             if !seen.insert((prefix, local)) {
                 return Err(format!("the attribute {key:?} occurs twice"));
             }
             if a.value.contains('<') {
                 return Err(format!("the value of {key:?} contains an unescaped '<'"));
             }
-            // Namespace names are checked here for characters XML forbids; other values when
-            // they are read (`attributes`), so nothing unwritable is ever handed out.
             let namespace = prefix == "xmlns" || (prefix.is_empty() && local == "xmlns");
-            let normalized: Cow<'_, str> = if namespace && a.value.contains('&') {
-                a.normalized_value(XmlVersion::Implicit1_0)
-                    .map_err(|e| e.to_string())?
-            } else {
-                Cow::Borrowed(&*a.value)
+            if !namespace {
+                // other values are checked when they are read (`attributes`), so nothing
+                // unwritable is ever handed out
+                if !matches!(prefix, "" | "xml") {
+                    prefixed.push((prefix, local));
+                }
+                continue;
+            }
+            // Namespace names are checked here for characters XML forbids.
+            let normalized: Cow<'a, str> = match a.value {
+                Cow::Borrowed(v) if !v.contains('&') => Cow::Borrowed(v),
+                _ => Cow::Owned(
+                    a.normalized_value(XmlVersion::Implicit1_0)
+                        .map_err(|e| e.to_string())?
+                        .into_owned(),
+                ),
             };
-            if let Some(c) = crate::runtime::first_non_xml_char(&normalized).filter(|_| namespace) {
+            if let Some(c) = crate::runtime::first_non_xml_char(&normalized) {
                 return Err(format!(
                     "the value of {key:?} holds U+{:04X}, which XML 1.0 forbids",
                     c as u32
                 ));
             }
-            if namespace && let Err(why) = check_uri(&normalized) {
+            if let Err(why) = check_uri(&normalized) {
                 return Err(format!(
                     "the namespace name {:?} is no URI: {why}",
                     &*normalized
                 ));
             }
-            let value = || normalized.to_string();
-            match (prefix, local) {
-                ("", "xmlns") => {
-                    if matches!(value().as_str(), XML_URI | XMLNS_URI) {
-                        return Err("a reserved namespace cannot be the default".into());
-                    }
+            let v: &str = &normalized;
+            if prefix.is_empty() {
+                if matches!(v, XML_URI | XMLNS_URI) {
+                    return Err("a reserved namespace cannot be the default".into());
                 }
-                ("xmlns", p) => {
-                    let v = value();
-                    if v.is_empty() {
-                        return Err(format!("the prefix {p:?} is bound to no namespace"));
-                    }
-                    if p == "xmlns" || (p == "xml") != (v == XML_URI) || v == XMLNS_URI {
-                        return Err(format!("the prefix {p:?} cannot be bound to {v:?}"));
-                    }
+                self.scope.declare("", normalized, depth)?;
+            } else {
+                if v.is_empty() {
+                    return Err(format!("the prefix {local:?} is bound to no namespace"));
                 }
-                ("", _) | ("xml", _) => {}
-                (p, l) => {
-                    let (res, _) = self.inner.resolver().resolve_attribute(QName(key));
-                    let uri = match res {
-                        ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
-                        _ => return Err(format!("the prefix {p:?} is not declared")),
-                    };
-                    if !resolved.insert((uri.clone(), l)) {
-                        return Err(format!(
-                            "two attributes named {l:?} in the namespace {uri:?}"
-                        ));
-                    }
+                if local == "xmlns" || (local == "xml") != (v == XML_URI) || v == XMLNS_URI {
+                    return Err(format!("the prefix {local:?} cannot be bound to {v:?}"));
+                }
+                if local != "xml" {
+                    self.scope.declare(local, normalized, depth)?;
                 }
             }
+        }
+        if prefixed.len() > 1 {
+            let mut resolved: Seen<(&str, &str)> = Seen::default();
+            for (p, l) in prefixed {
+                let uri = match self.scope.attribute(p) {
+                    Resolved::Bound(_, uri) => uri,
+                    _ => return Err(format!("the prefix {p:?} is not declared")),
+                };
+                if !resolved.insert((uri, l)) {
+                    return Err(format!(
+                        "two attributes named {l:?} in the namespace {uri:?}"
+                    ));
+                }
+            }
+        } else if let Some((p, _)) = prefixed.first()
+            && self.scope.attribute(p) == Resolved::Undeclared
+        {
+            return Err(format!("the prefix {p:?} is not declared"));
         }
         Ok(())
     }
