@@ -210,6 +210,15 @@ fn characters_xml_forbids_are_refused_on_reading() {
     let id = format!(r#"<t:ItemId {NS} Id="a&#x2;b"/>"#);
     let e = read::<t::ItemId>(&id).unwrap_err();
     assert!(e.contains("U+0002"), "{e}");
+    // a raw byte too, and U+FFFF: attribute values without a reference take a shorter path
+    for bad in ["a\u{2}b", "a\u{FFFF}"] {
+        let id = format!(r#"<t:ItemId {NS} Id="{bad}"/>"#);
+        assert!(read::<t::ItemId>(&id).is_err(), "{bad:?}");
+    }
+    // attribute values are normalized: whitespace to spaces, references resolved
+    let id = format!("<t:ItemId {NS} Id=\"a\tb\nc\" ChangeKey=\"x&amp;y]\"/>");
+    let id = read::<t::ItemId>(&id).unwrap();
+    assert_eq!((id.id.as_str(), id.change_key.as_deref()), ("a b c", Some("x&y]")));
     let any = format!(
         r#"<m:ResponseMessage {NS} ResponseClass="Error"><m:MessageXml><x:Value xmlns:x="urn:x">&#x3;</x:Value></m:MessageXml></m:ResponseMessage>"#
     );

@@ -149,7 +149,7 @@ fn apply(
             let body = body_mut(item);
             match (body.as_mut(), extra) {
                 (Some(b), Some(e)) => b.value.push_str(&e.value),
-                (None, extra) => *body = extra.map(|b| *b).map(Box::new),
+                (None, extra) => *body = extra,
                 (Some(_), None) => {}
             }
             return Ok(());

@@ -392,33 +392,43 @@ impl<'a> XmlReader<'a> {
         let position = start.position;
         let syntax =
             move |e: &dyn std::fmt::Display| at(position, DeErrorKind::Syntax(e.to_string()));
-        quick_xml::events::attributes::Attributes::new(start.content, start.name_len).filter_map(
-            move |a| {
-                let a = match a {
-                    Ok(a) => a,
-                    Err(e) => return Some(Err(syntax(&e))),
-                };
-                let quick_xml::name::QName(key) = a.key;
-                if key == "xmlns" || key.starts_with("xmlns:") {
-                    return None;
+        let mut attributes =
+            quick_xml::events::attributes::Attributes::new(start.content, start.name_len);
+        // duplicates were refused when the tag was read (`check_attributes`)
+        attributes.with_checks(false);
+        attributes.filter_map(move |a| {
+            let a = match a {
+                Ok(a) => a,
+                Err(e) => return Some(Err(syntax(&e))),
+            };
+            let quick_xml::name::QName(key) = a.key;
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                return None;
+            }
+            let (ns, local) = match key.split_once(':') {
+                None => (XmlNs::None, key),
+                Some(("xml", l)) => (XmlNs::Xml, l),
+                Some((p, l)) => (self.scope.attribute(p).ns(), l),
+            };
+            let value = match a.value {
+                // no reference and no control byte (so no whitespace to normalize), no
+                // 0xEF (U+FFFE, U+FFFF): the value is as written, and allowed
+                Cow::Borrowed(v) if !v.contains('&') && !super::suspect_text(v.as_bytes()) => {
+                    Ok(Cow::Borrowed(v))
                 }
-                let (ns, local) = match key.split_once(':') {
-                    None => (XmlNs::None, key),
-                    Some(("xml", l)) => (XmlNs::Xml, l),
-                    Some((p, l)) => (self.scope.attribute(p).ns(), l),
-                };
-                Some(match a.normalized_value(XmlVersion::Implicit1_0) {
-                    Ok(value) => check_chars(&value, position).map(|()| Attr {
-                        ns,
-                        local,
-                        value,
-                        qname: key,
-                        position,
-                    }),
+                _ => match a.normalized_value(XmlVersion::Implicit1_0) {
+                    Ok(value) => check_chars(&value, position).map(|()| value),
                     Err(e) => Err(syntax(&e)),
-                })
-            },
-        )
+                },
+            };
+            Some(value.map(|value| Attr {
+                ns,
+                local,
+                value,
+                qname: key,
+                position,
+            }))
+        })
     }
 
     /// The local part of `start`'s `xsi:type` attribute (`t:AlternateIdType` →
