@@ -218,7 +218,10 @@ fn characters_xml_forbids_are_refused_on_reading() {
     // attribute values are normalized: whitespace to spaces, references resolved
     let id = format!("<t:ItemId {NS} Id=\"a\tb\nc\" ChangeKey=\"x&amp;y]\"/>");
     let id = read::<t::ItemId>(&id).unwrap();
-    assert_eq!((id.id.as_str(), id.change_key.as_deref()), ("a b c", Some("x&y]")));
+    assert_eq!(
+        (id.id.as_str(), id.change_key.as_deref()),
+        ("a b c", Some("x&y]"))
+    );
     let any = format!(
         r#"<m:ResponseMessage {NS} ResponseClass="Error"><m:MessageXml><x:Value xmlns:x="urn:x">&#x3;</x:Value></m:MessageXml></m:ResponseMessage>"#
     );
