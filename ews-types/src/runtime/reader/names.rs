@@ -8,7 +8,7 @@ use quick_xml::XmlVersion;
 use quick_xml::name::QName;
 
 use super::XmlReader;
-use super::scope::{Resolved, prefix_of};
+use super::scope::{Resolved, XML_URI, XMLNS_URI, prefix_of};
 
 /// ASCII bytes that may start a name part (letters, `_`) and that may continue one (also
 /// digits, `-`, `.`), looked up once per byte.
@@ -254,9 +254,6 @@ fn check_uri(name: &str) -> Result<(), String> {
     }
     Ok(())
 }
-
-const XML_URI: &str = "http://www.w3.org/XML/1998/namespace";
-const XMLNS_URI: &str = "http://www.w3.org/2000/xmlns/";
 
 #[cfg(test)]
 mod tests {

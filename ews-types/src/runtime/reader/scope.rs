@@ -13,8 +13,10 @@ use crate::runtime::XmlNs;
 /// document cannot make every name's resolution walk a long list.
 pub(super) const MAX_BINDINGS: usize = 128;
 
-const XML_URI: &str = "http://www.w3.org/XML/1998/namespace";
-const XMLNS_URI: &str = "http://www.w3.org/2000/xmlns/";
+/// The namespace the `xml` prefix is bound to, always.
+pub(super) const XML_URI: &str = "http://www.w3.org/XML/1998/namespace";
+/// The namespace of namespace declarations (`xmlns`), which nothing may be bound to.
+pub(super) const XMLNS_URI: &str = "http://www.w3.org/2000/xmlns/";
 
 struct Binding<'a> {
     /// The declared prefix; empty for the default namespace.
