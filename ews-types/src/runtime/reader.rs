@@ -4,16 +4,17 @@ use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::reader::Reader;
 
 use super::XmlNs;
 use super::error::{DeError, DeErrorKind};
 use super::traits::{FromXml, XmlValue};
 
+mod lexer;
 mod names;
 mod scope;
 mod strict;
 
+use lexer::Lexer;
 use names::check_qname;
 use scope::{Resolved, Scope, prefix_of};
 
@@ -131,7 +132,7 @@ enum Peeked<'a> {
 /// Reads a document element by element. Generated `FromXml` impls drive it.
 pub struct XmlReader<'a> {
     input: &'a str,
-    inner: Reader<&'a [u8]>,
+    inner: Lexer<'a>,
     scope: Scope<'a>,
     depth: usize,
     config: ReaderConfig,
@@ -146,14 +147,9 @@ impl<'a> XmlReader<'a> {
 
     /// A reader over `xml`.
     pub fn with_config(xml: &'a str, config: ReaderConfig) -> Self {
-        let mut inner = Reader::from_str(xml);
-        let c = inner.config_mut();
-        c.expand_empty_elements = false;
-        c.check_end_names = true;
-        c.trim_text(false);
         XmlReader {
             input: xml,
-            inner,
+            inner: Lexer::new(xml),
             scope: Scope::default(),
             depth: 0,
             config,
