@@ -269,7 +269,10 @@ impl<'a> XmlReader<'a> {
             kind: DeErrorKind::Syntax("tag text is not a slice of the input".into()),
         })?;
         let qname = &content[..name_len];
-        let local_at = check_qname(qname).map_err(|e| at(position, DeErrorKind::Syntax(e)))?;
+        let local_at = match self.inner.checked_local() {
+            Some(local_at) => local_at,
+            None => check_qname(qname).map_err(|e| at(position, DeErrorKind::Syntax(e)))?,
+        };
         let local = &qname[local_at..];
         if content.len() > name_len {
             self.check_attributes(content, name_len, self.depth + 1)

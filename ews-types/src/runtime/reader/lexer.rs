@@ -14,7 +14,9 @@ use quick_xml::events::{
     BytesCData, BytesDecl, BytesEnd, BytesPI, BytesRef, BytesStart, BytesText, Event,
 };
 use quick_xml::parser::{ElementParser, Parser, PiParser};
-use quick_xml::utils::{is_whitespace, name_len};
+use quick_xml::utils::is_whitespace;
+
+use super::names::scan_name;
 
 /// A pull lexer over a whole document.
 pub(super) struct Lexer<'a> {
@@ -27,6 +29,9 @@ pub(super) struct Lexer<'a> {
     open: Vec<&'a str>,
     /// Nothing more to read (the end, or an error).
     done: bool,
+    /// Where the local part of the last start tag's name starts, when the name was found to
+    /// be a QName of ASCII name characters while it was measured.
+    local: Option<usize>,
 }
 
 impl<'a> Lexer<'a> {
@@ -38,6 +43,7 @@ impl<'a> Lexer<'a> {
             error_pos: 0,
             open: Vec::with_capacity(16),
             done: false,
+            local: None,
         }
     }
 
@@ -45,6 +51,13 @@ impl<'a> Lexer<'a> {
     #[inline]
     pub(super) fn buffer_position(&self) -> u64 {
         self.pos as u64
+    }
+
+    /// Where the local part of the last start tag's name starts, if the name is a QName of
+    /// ASCII name characters (checked as it was measured); otherwise the name is unchecked.
+    #[inline]
+    pub(super) fn checked_local(&self) -> Option<usize> {
+        self.local
     }
 
     /// Offset of the last error.
@@ -134,10 +147,12 @@ impl<'a> Lexer<'a> {
                 self.pos = gt + 1;
                 let content = &self.input[start + 1..gt];
                 if let Some(content) = content.strip_suffix('/') {
-                    let len = name_len(content.as_bytes());
+                    let len;
+                    (len, self.local) = scan_name(content.as_bytes());
                     Ok(Event::Empty(BytesStart::from_content(content, len)))
                 } else {
-                    let len = name_len(content.as_bytes());
+                    let len;
+                    (len, self.local) = scan_name(content.as_bytes());
                     self.open.push(&content[..len]);
                     Ok(Event::Start(BytesStart::from_content(content, len)))
                 }

@@ -10,53 +10,106 @@ use quick_xml::name::QName;
 use super::XmlReader;
 use super::scope::{Resolved, XML_URI, XMLNS_URI, prefix_of};
 
-/// ASCII bytes that may start a name part (letters, `_`) and that may continue one (also
-/// digits, `-`, `.`), looked up once per byte.
-const ASCII_START: [bool; 256] = ascii_table(false);
-const ASCII_NAME: [bool; 256] = ascii_table(true);
-
-const fn ascii_table(continuing: bool) -> [bool; 256] {
+/// ASCII bytes that may start a name part (letters, `_`), looked up once per byte.
+const ASCII_START: [bool; 256] = {
     let mut t = [false; 256];
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
-        t[c] = b.is_ascii_alphabetic()
-            || b == b'_'
-            || (continuing && (b.is_ascii_digit() || b == b'-' || b == b'.'));
+        t[c] = b.is_ascii_alphabetic() || b == b'_';
         c += 1;
     }
     t
+};
+
+/// Classes of the bytes of a name, or-ed together over a name: a byte that continues a name
+/// part (ASCII letters, digits, `_`, `-`, `.`) adds nothing; the colon, anything else, and the
+/// whitespace that ends a tag's name each add their bit.
+const COLON: u8 = 1;
+const OTHER: u8 = 2;
+const SPACE: u8 = 4;
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
+            t[c] = 0;
+        } else if b == b':' {
+            t[c] = COLON;
+        } else if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            t[c] = SPACE;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// A tag's name in one pass over the tag's text: its length (up to the first whitespace, as
+/// quick-xml counts it) and, when it is a QName of ASCII name characters, where its local
+/// part starts (what [`check_qname`] would answer). Other names are left to `check_qname`.
+#[inline]
+pub(super) fn scan_name(content: &[u8]) -> (usize, Option<usize>) {
+    let mut classes = Classes::default();
+    let mut len = content.len();
+    for (i, &c) in content.iter().enumerate() {
+        if CLASS[c as usize] == SPACE {
+            len = i;
+            break;
+        }
+        classes.add(i, c);
+    }
+    (len, classes.ascii_qname(&content[..len]))
+}
+
+/// What one pass over a name found: its bytes' classes, how many colons, where the last was.
+#[derive(Default)]
+struct Classes {
+    flags: u8,
+    colons: usize,
+    colon: usize,
+}
+
+impl Classes {
+    #[inline(always)]
+    fn add(&mut self, i: usize, c: u8) {
+        let class = CLASS[c as usize];
+        self.flags |= class;
+        self.colons += usize::from(class == COLON);
+        self.colon = if class == COLON { i } else { self.colon };
+    }
+
+    /// Where the local part of `name` starts, if it is a QName of ASCII name characters.
+    #[inline]
+    fn ascii_qname(&self, name: &[u8]) -> Option<usize> {
+        let &first = name.first()?;
+        if !ASCII_START[first as usize] || self.flags & (OTHER | SPACE) != 0 {
+            return None;
+        }
+        match self.colons {
+            0 => Some(0),
+            1 => {
+                let local = self.colon + 1;
+                name.get(local)
+                    .is_some_and(|&c| ASCII_START[c as usize])
+                    .then_some(local)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Whether `name` is a QName of XML Namespaces 1.0: an NCName, or two joined by one colon.
 /// Gives where its local part starts (after the colon, or 0).
 pub(super) fn check_qname(name: &str) -> Result<usize, String> {
-    // the common case, in one pass: ASCII name parts, at most one colon, each part starting
-    // with a letter or `_`
+    // the common case, in one pass: ASCII name parts, at most one colon
     let b = name.as_bytes();
-    if let Some((&first, rest)) = b.split_first()
-        && ASCII_START[first as usize]
-    {
-        let mut colon = None;
-        let mut ok = true;
-        let mut i = 0;
-        while i < rest.len() {
-            let c = rest[i];
-            if c == b':' {
-                if colon.is_some() || !rest.get(i + 1).is_some_and(|n| ASCII_START[*n as usize]) {
-                    ok = false;
-                    break;
-                }
-                colon = Some(i + 2); // `rest` starts one byte in
-            } else if !ASCII_NAME[c as usize] {
-                ok = false;
-                break;
-            }
-            i += 1;
-        }
-        if ok {
-            return Ok(colon.unwrap_or(0));
-        }
+    let mut classes = Classes::default();
+    for (i, &c) in b.iter().enumerate() {
+        classes.add(i, c);
+    }
+    if let Some(local) = classes.ascii_qname(b) {
+        return Ok(local);
     }
     let ncname = |n: &str| {
         let mut chars = n.chars();
@@ -257,7 +310,7 @@ fn check_uri(name: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::check_qname;
+    use super::{check_qname, scan_name};
 
     #[test]
     fn qnames_as_namespaces_1_0_defines_them() {
@@ -286,6 +339,36 @@ mod tests {
             ("é:x", "x"),
         ] {
             assert_eq!(&name[check_qname(name).unwrap()..], local, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_tag_name_is_measured_and_checked_in_one_pass() {
+        for (content, len, local) in [
+            ("t:Foo a='1'", 5, Some(2)),
+            ("t:Foo\ta='1'", 5, Some(2)),
+            ("Foo", 3, Some(0)),
+            ("a:b:c x", 5, None),
+            ("é", 2, None),
+            ("1a", 2, None),
+            ("a: x", 2, None),
+            (":a", 2, None),
+            (" a", 0, None),
+            ("", 0, None),
+        ] {
+            assert_eq!(scan_name(content.as_bytes()), (len, local), "{content:?}");
+            // the same verdict as the full check, and quick-xml's length
+            let name = &content[..len];
+            assert_eq!(
+                local,
+                check_qname(name).ok().filter(|_| name.is_ascii()),
+                "{content:?}"
+            );
+            assert_eq!(
+                len,
+                quick_xml::utils::name_len(content.as_bytes()),
+                "{content:?}"
+            );
         }
     }
 }
