@@ -9,11 +9,13 @@ use super::XmlNs;
 use super::error::{DeError, DeErrorKind};
 use super::traits::{FromXml, XmlValue};
 
+mod joined;
 mod lexer;
 mod names;
 mod scope;
 mod strict;
 
+use joined::Joined;
 use lexer::Lexer;
 use names::check_qname;
 use scope::{Resolved, Scope, prefix_of};
@@ -466,56 +468,44 @@ impl<'a> XmlReader<'a> {
         if start.empty {
             return Ok(Cow::Borrowed(""));
         }
-        let mut out: Cow<'a, str> = Cow::Borrowed("");
+        let mut out = Joined::default();
         let input = self.input;
-        // Text with references comes in pieces. The first join sizes the buffer for all the
-        // text up to the next tag (the text can only shrink as references resolve), so a long
-        // body is neither copied again as it grows nor left with room to spare.
-        let push = |out: &mut Cow<'a, str>, piece: Cow<'a, str>, at: u64| {
-            if out.is_empty() {
-                *out = piece;
-                return;
-            }
-            if let Cow::Borrowed(first) = *out {
-                let rest = input
-                    .get(usize::try_from(at).unwrap_or(usize::MAX)..)
-                    .and_then(|r| r.find('<'))
-                    .unwrap_or(0);
-                let mut joined = String::with_capacity(first.len() + piece.len() + rest);
-                joined.push_str(first);
-                *out = Cow::Owned(joined);
-            }
-            out.to_mut().push_str(&piece);
+        // what is left of the text after `at`, as written (for the first join to size the buffer)
+        let rest = |at: u64| {
+            input
+                .get(usize::try_from(at).unwrap_or(usize::MAX)..)
+                .and_then(|r| r.find('<'))
+                .unwrap_or(0)
         };
         loop {
             let position = self.position();
             let ev = self.inner.read_event().map_err(|e| self.syntax(e))?;
+            let after = self.position();
             match ev {
                 // Each piece is checked as it comes (a reference once resolved), so the text
                 // handed out holds no character XML forbids.
                 Event::Text(t) => {
                     // text with no control byte holds no CR either: nothing to normalize
-                    let piece = if super::suspect_text(t.as_bytes()) {
+                    if super::suspect_text(t.as_bytes()) {
                         check_suspect_text(&t, position)?;
-                        t.xml_content(XmlVersion::Implicit1_0)
+                        out.push_eols_normalized(t.into_inner(), || rest(after));
                     } else {
-                        t.into_inner()
-                    };
-                    push(&mut out, piece, self.position())
+                        out.push(t.into_inner(), || rest(after));
+                    }
                 }
                 Event::CData(c) => {
                     let piece = c.into_inner();
                     check_chars(&piece, position)?;
-                    push(&mut out, piece, self.position())
+                    out.push(piece, || rest(after))
                 }
                 Event::GeneralRef(r) => {
                     let piece = self.resolve_ref(&r, position)?;
                     check_chars(&piece, position)?;
-                    push(&mut out, piece, self.position())
+                    out.push(piece, || rest(after))
                 }
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
-                    return Ok(out);
+                    return Ok(out.into_text());
                 }
                 Event::Start(s) | Event::Empty(s) => {
                     let name = String::from_utf8_lossy(s.name().as_ref().as_bytes()).into_owned();
