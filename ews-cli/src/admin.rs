@@ -274,7 +274,7 @@ impl Meeting {
             .mailbox(&on_behalf_of)
             .map_err(|e| Failure::usage(e.to_string()))?;
         let row = match principal.create_meeting(item).await {
-            Ok(id) => Row::ok(&on_behalf_of, Some(id.id)),
+            Ok(id) => Row::ok(&on_behalf_of, Some(id.id.into())),
             Err(e) => Row::failed(&on_behalf_of, &e),
         };
         Ok(crate::report::finish(&[row], format))
@@ -397,10 +397,11 @@ enum Wanted {
 
 fn who(u: &t::UserId) -> String {
     u.primary_smtp_address
-        .clone()
+        .as_ref()
+        .map(|s| s.to_string())
         .or_else(|| u.distinguished_user.as_ref().map(level_text))
-        .or_else(|| u.display_name.clone())
-        .or_else(|| u.sid.clone())
+        .or_else(|| u.display_name.as_ref().map(|s| s.to_string()))
+        .or_else(|| u.sid.as_ref().map(|s| s.to_string()))
         .unwrap_or_default()
 }
 

@@ -223,7 +223,7 @@ async fn add(
             let row = slot.take().unwrap_or_else(|| {
                 match results.next().expect("one result per opened mailbox") {
                     Ok((id, existed)) => {
-                        let mut row = Row::ok(&target.mailbox, Some(id.id));
+                        let mut row = Row::ok(&target.mailbox, Some(id.id.into()));
                         if existed {
                             row.status = Status::Existed;
                         }
@@ -287,12 +287,12 @@ async fn list(
         }
         match results.next().expect("one result per opened mailbox") {
             Ok(items) => rows.extend(items.iter().map(|c| {
-                let id = c.item_id.as_ref().map(|i| i.id.clone());
+                let id = c.item_id.as_ref().map(|i| i.id.to_string());
                 Row::ok(&target.mailbox, id)
                     .with("start", show(&c.start))
                     .with("end", show(&c.end))
-                    .with("subject", c.subject.clone().unwrap_or_default())
-                    .with("location", c.location.clone().unwrap_or_default())
+                    .with("subject", c.subject.as_deref().unwrap_or_default())
+                    .with("location", c.location.as_deref().unwrap_or_default())
             })),
             Err(e) => rows.push(Row::failed(&target.mailbox, &e)),
         }

@@ -296,7 +296,7 @@ impl Appointment {
             .with_end(end)
             .with_start_time_zone(zone.definition())
             .with_end_time_zone(zone.definition());
-        item.location = a.location.clone();
+        item.location = a.location.clone().map(Into::into);
         item.body = a
             .body
             .clone()

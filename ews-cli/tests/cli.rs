@@ -97,7 +97,7 @@ fn subjects(server: &TestServer, mailbox: &str, f: Folder) -> Vec<String> {
             .folder(f)
             .items
             .iter()
-            .filter_map(|x| x.item.base().subject().clone())
+            .filter_map(|x| x.item.base().subject().as_ref().map(|s| s.to_string()))
             .collect()
     })
 }

@@ -39,7 +39,7 @@ fn address(i: usize) -> String {
 
 fn appointment(subject: String) -> t::CalendarItem {
     t::CalendarItem {
-        subject: Some(subject),
+        subject: Some(subject.into()),
         start: Some(runtime::DateTime::from_text("2026-12-01T09:00:00Z").unwrap()),
         end: Some(runtime::DateTime::from_text("2026-12-01T10:00:00Z").unwrap()),
         ..Default::default()
@@ -187,7 +187,7 @@ fn main() {
                         && let Object::Item(id) = event.object
                     {
                         let mut a = arrived.lock().unwrap();
-                        a.entry(id.id).and_modify(|e| e.1 += 1).or_insert((Instant::now(), 1));
+                        a.entry(id.id.to_string()).and_modify(|e| e.1 += 1).or_insert((Instant::now(), 1));
                     }
                 }
             }));
@@ -209,7 +209,7 @@ fn main() {
                     let mb = writer.impersonate(ConnectingSid::smtp(address(n % mailboxes))).unwrap().mailbox();
                     let at = Instant::now();
                     let id = mb.create_appointment(appointment(format!("Change {n}"))).await.unwrap();
-                    sent.lock().unwrap().insert(id.id, at);
+                    sent.lock().unwrap().insert(id.id.to_string(), at);
                 }
             })
             .await;

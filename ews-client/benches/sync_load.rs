@@ -27,7 +27,7 @@ use t::DistinguishedFolderIdName::Calendar;
 
 fn appointment(subject: String) -> t::CalendarItem {
     t::CalendarItem {
-        subject: Some(subject),
+        subject: Some(subject.into()),
         start: Some(runtime::DateTime::from_text("2026-12-01T09:00:00Z").unwrap()),
         end: Some(runtime::DateTime::from_text("2026-12-01T10:00:00Z").unwrap()),
         ..Default::default()

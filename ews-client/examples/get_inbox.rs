@@ -64,7 +64,10 @@ pub async fn inbox(client: &Client, mailbox: Option<&str>, n: i32) -> Result<Inb
                 _ => (&None, &None),
             };
             summary.items.push((
-                subject.clone().unwrap_or_else(|| "(no subject)".into()),
+                subject
+                    .clone()
+                    .unwrap_or_else(|| "(no subject)".into())
+                    .to_string(),
                 received.as_ref().map(|d| d.to_text().into_owned()),
             ));
         }

@@ -141,6 +141,7 @@ fn who(r: &Option<Box<t::SingleRecipient>>) -> String {
             t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
         })
         .unwrap_or_else(|| "?".into())
+        .to_string()
 }
 
 /// Runs the scenarios and returns the report.

@@ -41,7 +41,7 @@ impl MailboxClient {
     /// The principal's mailbox, as an `EmailAddress`.
     pub fn mailbox_address(&self) -> t::EmailAddressType {
         t::EmailAddressType {
-            email_address: Some(self.principal.clone()),
+            email_address: Some(self.principal.clone().into()),
             ..Default::default()
         }
     }

@@ -136,8 +136,13 @@ impl Delegate {
         let conv =
             |l: &Option<t::DelegateFolderPermissionLevel>| l.as_ref().map(PermissionLevel::from_t);
         Delegate {
-            address: u.user_id.primary_smtp_address.clone().unwrap_or_default(),
-            display_name: u.user_id.display_name.clone(),
+            address: u
+                .user_id
+                .primary_smtp_address
+                .clone()
+                .unwrap_or_default()
+                .to_string(),
+            display_name: u.user_id.display_name.clone().map(Into::into),
             levels: FolderLevels {
                 calendar: conv(&p.calendar_folder_permission_level),
                 tasks: conv(&p.tasks_folder_permission_level),
@@ -154,7 +159,7 @@ impl Delegate {
 
 fn user_id(address: &str) -> t::UserId {
     t::UserId {
-        primary_smtp_address: Some(address.to_owned()),
+        primary_smtp_address: Some(address.into()),
         ..Default::default()
     }
 }

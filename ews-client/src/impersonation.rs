@@ -88,14 +88,16 @@ impl ConnectingSid {
         let v = self.value().to_owned();
         let content = match self {
             ConnectingSid::PrincipalName(_) => {
-                t::ConnectingSIDChoice::PrincipalName(t::PrincipalName { value: v })
+                t::ConnectingSIDChoice::PrincipalName(t::PrincipalName { value: v.into() })
             }
-            ConnectingSid::Sid(_) => t::ConnectingSIDChoice::SID(t::SID { value: v }),
+            ConnectingSid::Sid(_) => t::ConnectingSIDChoice::SID(t::SID { value: v.into() }),
             ConnectingSid::PrimarySmtpAddress(_) => {
-                t::ConnectingSIDChoice::PrimarySmtpAddress(t::PrimarySmtpAddress { value: v })
+                t::ConnectingSIDChoice::PrimarySmtpAddress(t::PrimarySmtpAddress {
+                    value: v.into(),
+                })
             }
             ConnectingSid::SmtpAddress(_) => {
-                t::ConnectingSIDChoice::SmtpAddress(t::SmtpAddress { value: v })
+                t::ConnectingSIDChoice::SmtpAddress(t::SmtpAddress { value: v.into() })
             }
         };
         t::ExchangeImpersonation {

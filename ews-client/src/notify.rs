@@ -195,7 +195,7 @@ impl Mailbox {
                     subscribe_to_all_folders: None,
                     folder_ids: Some(Box::new(watched.folders)),
                     event_types: watched.types,
-                    watermark: watermark.map(|w| w.0),
+                    watermark: watermark.map(|w| w.0.into()),
                     timeout,
                 },
             ))
@@ -264,7 +264,7 @@ impl Mailbox {
         let id = msg
             .subscription_id
             .ok_or_else(|| malformed("Subscribe returned no SubscriptionId"))?;
-        Ok((id, msg.watermark))
+        Ok((id.to_string(), msg.watermark.map(Into::into)))
     }
 }
 
@@ -281,7 +281,7 @@ pub(crate) fn event(choice: t::NotificationChoice) -> Option<Event> {
         parent: e.parent_folder_id,
         old: None,
         at: when(&e.time_stamp),
-        watermark: e.watermark.map(Watermark),
+        watermark: e.watermark.map(|w| Watermark(w.into())),
     };
     let moved = |kind, e: t::MovedCopiedEvent| Event {
         kind,
@@ -298,7 +298,7 @@ pub(crate) fn event(choice: t::NotificationChoice) -> Option<Event> {
             e.old_parent_folder_id,
         )),
         at: when(&e.time_stamp),
-        watermark: e.watermark.map(Watermark),
+        watermark: e.watermark.map(|w| Watermark(w.into())),
     };
     Some(match choice {
         N::CreatedEvent(e) => changed(EventKind::Created, e),
@@ -314,7 +314,7 @@ pub(crate) fn event(choice: t::NotificationChoice) -> Option<Event> {
             parent: e.parent_folder_id,
             old: None,
             at: when(&e.time_stamp),
-            watermark: e.watermark.map(Watermark),
+            watermark: e.watermark.map(|w| Watermark(w.into())),
         },
         N::MovedEvent(e) => moved(EventKind::Moved, e),
         N::CopiedEvent(e) => moved(EventKind::Copied, e),
@@ -329,10 +329,10 @@ fn last_watermark(content: &[t::NotificationChoice]) -> Option<String> {
         N::CreatedEvent(e)
         | N::DeletedEvent(e)
         | N::NewMailEvent(e)
-        | N::FreeBusyChangedEvent(e) => e.watermark.clone(),
-        N::ModifiedEvent(e) => e.watermark.clone(),
-        N::MovedEvent(e) | N::CopiedEvent(e) => e.watermark.clone(),
-        N::StatusEvent(e) => e.watermark.clone(),
+        | N::FreeBusyChangedEvent(e) => e.watermark.as_ref().map(|w| w.to_string()),
+        N::ModifiedEvent(e) => e.watermark.as_ref().map(|w| w.to_string()),
+        N::MovedEvent(e) | N::CopiedEvent(e) => e.watermark.as_ref().map(|w| w.to_string()),
+        N::StatusEvent(e) => e.watermark.as_ref().map(|w| w.to_string()),
     })
 }
 
@@ -357,8 +357,8 @@ impl PullSubscription {
         };
         loop {
             let request = m::GetEvents {
-                subscription_id: self.id.clone(),
-                watermark: self.watermark.0.clone(),
+                subscription_id: self.id.clone().into(),
+                watermark: self.watermark.0.clone().into(),
             };
             let answer = match self.mailbox.send_one(&request).await {
                 Err(e) if is_gone(&e) && !out.resubscribed => {
@@ -415,7 +415,7 @@ impl PullSubscription {
     pub async fn unsubscribe(self) -> Result<(), Error> {
         self.mailbox
             .send_one(&m::Unsubscribe {
-                subscription_id: self.id,
+                subscription_id: self.id.into(),
             })
             .await
             .map(drop)

@@ -37,7 +37,7 @@ fn is_user(id: &t::UserId, address: &str) -> bool {
 
 fn user_id(address: &str) -> t::UserId {
     t::UserId {
-        primary_smtp_address: Some(address.to_owned()),
+        primary_smtp_address: Some(address.into()),
         ..Default::default()
     }
 }

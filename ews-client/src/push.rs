@@ -130,16 +130,18 @@ impl Inbound {
                 .unsubscribed
                 .lock()
                 .expect("lock")
-                .contains(&n.subscription_id)
+                .contains(n.subscription_id.as_str())
             {
                 status = t::SubscriptionStatus::Unsubscribe;
                 continue;
             }
             out.push(PushNotification {
-                subscription: n.subscription_id,
+                subscription: n.subscription_id.into(),
                 events: n.content.into_iter().filter_map(notify::event).collect(),
                 more: n.more_events == Some(true),
-                previous: n.previous_watermark.map(Watermark::from),
+                previous: n
+                    .previous_watermark
+                    .map(|w| Watermark::from(String::from(w))),
             });
         }
         // all or nothing: a notification not queued is refused, and the server sends it again
@@ -304,7 +306,7 @@ impl Mailbox {
                     event_types: watched.types,
                     watermark: None,
                     status_frequency: status_frequency_minutes,
-                    url: url.to_owned(),
+                    url: url.into(),
                     caller_data: None,
                 },
             ))

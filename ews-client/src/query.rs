@@ -155,9 +155,10 @@ impl Field {
     }
 
     fn text(self, text: impl Into<String>, mode: t::ContainmentMode) -> Filter {
-        let expression = t::ContainsExpression::new(self.0, t::ConstantValue::new(text))
-            .with_containment_mode(mode)
-            .with_containment_comparison(t::ContainmentComparison::IgnoreCase);
+        let expression =
+            t::ContainsExpression::new(self.0, t::ConstantValue::new(Into::<String>::into(text)))
+                .with_containment_mode(mode)
+                .with_containment_comparison(t::ContainmentComparison::IgnoreCase);
         Filter(t::SearchExpression::Contains(expression))
     }
 

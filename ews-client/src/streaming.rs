@@ -346,7 +346,7 @@ impl Conn {
     }
 
     async fn connect(&mut self) -> Result<(), Error> {
-        let ids = NonEmpty::collect(self.subs.iter().map(|s| s.id.clone()))
+        let ids = NonEmpty::collect(self.subs.iter().map(|s| s.id.clone().into()))
             .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "no subscriptions to stream"))?;
         let request = m::GetStreamingEvents {
             subscription_ids: t::NonEmptyArrayOfSubscriptionIds {
@@ -419,7 +419,7 @@ impl Conn {
                 for choice in n.content {
                     if let Some(event) = notify::event(choice) {
                         self.pending.push_back(Streamed::Event {
-                            subscription: n.subscription_id.clone(),
+                            subscription: n.subscription_id.to_string(),
                             event: Box::new(event),
                         });
                     }

@@ -222,7 +222,7 @@ impl Mailbox {
                 let request = |state: Option<&SyncState>| m::SyncFolderItems {
                     item_shape: options.shape.clone(),
                     sync_folder_id: target.clone(),
-                    sync_state: state.map(|s| s.0.clone()),
+                    sync_state: state.map(|s| s.0.clone().into()),
                     ignore: (cursor.first && !options.ignore.is_empty())
                         .then(|| t::ArrayOfBaseItemIds {
                             content: options
@@ -287,7 +287,7 @@ impl Mailbox {
                 let request = |state: Option<&SyncState>| m::SyncFolderHierarchy {
                     folder_shape: shape.clone(),
                     sync_folder_id: target.clone().map(Box::new),
-                    sync_state: state.map(|s| s.0.clone()),
+                    sync_state: state.map(|s| s.0.clone().into()),
                 };
                 let mut restarted = false;
                 let answer = match mailbox.send_one(&request(cursor.state.as_ref())).await {
@@ -337,7 +337,7 @@ fn item_page(
         .collect();
     Ok(SyncPage {
         changes,
-        state: SyncState(state),
+        state: SyncState(state.into()),
         last: msg.includes_last_item_in_range.unwrap_or(true),
         restarted,
     })
@@ -364,7 +364,7 @@ fn folder_page(
         .collect();
     Ok(SyncPage {
         changes,
-        state: SyncState(state),
+        state: SyncState(state.into()),
         last: msg.includes_last_folder_in_range.unwrap_or(true),
         restarted,
     })

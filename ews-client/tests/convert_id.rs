@@ -41,7 +41,7 @@ async fn convert(
                 match c.alternate_id.map(|a| *a) {
                     Some(t::AlternateIdBaseDerived::AlternateId(a)) => {
                         assert_eq!(a.format, to);
-                        Ok(a.id)
+                        Ok(a.id.into())
                     }
                     other => panic!("{other:?}"),
                 }
@@ -81,7 +81,7 @@ async fn an_item_id_goes_through_every_format_and_back() {
         if to != F::EwsId {
             assert_ne!(converted, id.id, "{to:?} differs from the EwsId");
         }
-        current = (to, converted);
+        current = (to, converted.into());
     }
     assert_eq!(current.1, id.id, "back where it started");
 

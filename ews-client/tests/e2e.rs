@@ -401,7 +401,7 @@ fn subjects(r: m::FindItemResponse) -> Vec<String> {
         if let Some(t::FindItemParentChoice::Items(items)) = f.root_folder.map(|r| r.content) {
             for i in items.content {
                 if let t::ArrayOfRealItemsChoice::CalendarItem(c) = i {
-                    out.push(c.subject.unwrap_or_default());
+                    out.push(c.subject.unwrap_or_default().into());
                 }
             }
         }

@@ -46,7 +46,11 @@ fn alice(server: &ews_testserver::TestServer) -> Mailbox {
 }
 
 fn subject(item: &t::ArrayOfRealItemsChoice) -> String {
-    item.as_item().subject().clone().unwrap_or_default()
+    item.as_item()
+        .subject()
+        .clone()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Five drafts moved into the Inbox: "Invoice 1" … "Invoice 4" and "Lunch".

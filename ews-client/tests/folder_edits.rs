@@ -80,7 +80,9 @@ async fn children(c: &Client, parent: t::NonEmptyArrayOfBaseFolderIdsChoice) -> 
     folders
         .iter()
         .filter_map(|f| match f {
-            t::ArrayOfFoldersChoice::Folder(f) => Some((f.display_name.clone()?, f.total_count?)),
+            t::ArrayOfFoldersChoice::Folder(f) => {
+                Some((f.display_name.clone()?.into(), f.total_count?))
+            }
             _ => None,
         })
         .collect()

@@ -248,7 +248,7 @@ async fn create(c: &Client, subject: &str) -> Result<(), ews_client::Error> {
 fn subjects(server: &ews_testserver::TestServer, mailbox: &str) -> Vec<String> {
     let mut s: Vec<String> = stored(server, mailbox, F::Calendar)
         .into_iter()
-        .filter_map(|(_, i)| i.base().subject().clone())
+        .filter_map(|(_, i)| i.base().subject().as_ref().map(|s| s.to_string()))
         .collect();
     s.sort();
     s

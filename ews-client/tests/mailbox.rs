@@ -69,6 +69,7 @@ fn subjects(server: &ews_testserver::TestServer, mailbox: &str, f: F) -> Vec<Str
             Item::Cancellation(r) => r.subject,
             Item::Response(r) => r.subject,
         })
+        .map(String::from)
         .collect()
 }
 
@@ -118,9 +119,11 @@ async fn the_same_work_in_each_access_mode() {
         stored(&server, "attendee@contoso.com", F::Inbox)
             .into_iter()
             .filter_map(|(_, i)| match i {
-                Item::MeetingRequest(r) => {
-                    Some((r.subject.clone()?, address(&r.from), address(&r.sender)))
-                }
+                Item::MeetingRequest(r) => Some((
+                    r.subject.clone()?.into(),
+                    address(&r.from),
+                    address(&r.sender),
+                )),
                 _ => None,
             })
             .collect();

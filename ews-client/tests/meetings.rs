@@ -97,7 +97,12 @@ fn recorded(server: &TestServer) -> Vec<(String, Option<t::ResponseType>)> {
     c.required_attendees
         .iter()
         .flat_map(|l| &l.attendee)
-        .map(|a| (a.mailbox.email_address.clone().unwrap(), a.response_type))
+        .map(|a| {
+            (
+                a.mailbox.email_address.clone().unwrap().into(),
+                a.response_type,
+            )
+        })
         .collect()
 }
 
@@ -158,7 +163,11 @@ async fn attendees_answer_and_the_organizer_sees_it() {
     let responses: Vec<(Option<String>, Option<String>, Option<String>)> = inbox
         .iter()
         .map(|(_, i)| match i {
-            Item::Response(r) => (r.subject.clone(), r.item_class.clone(), address(&r.from)),
+            Item::Response(r) => (
+                r.subject.clone().map(Into::into),
+                r.item_class.clone().map(Into::into),
+                address(&r.from),
+            ),
             other => panic!("{other:?}"),
         })
         .collect();

@@ -36,7 +36,7 @@ fn subjects(server: &TestServer, mailbox: &str, f: F) -> Vec<String> {
     stored(server, mailbox, f)
         .into_iter()
         .map(|(_, item)| match item {
-            Item::Message(m) => m.subject.unwrap_or_default(),
+            Item::Message(m) => m.subject.unwrap_or_default().into(),
             other => panic!("{other:?}"),
         })
         .collect()
@@ -229,8 +229,8 @@ fn attachments_in(server: &TestServer, f: F) -> Vec<(String, String, Option<Vec<
             .flat_map(|l| &l.content)
             .map(|a| match a {
                 t::NonEmptyArrayOfAttachmentsChoice::FileAttachment(f) => (
-                    f.attachment_id.as_ref().unwrap().id.clone(),
-                    f.name.clone().unwrap_or_default(),
+                    f.attachment_id.as_ref().unwrap().id.to_string(),
+                    f.name.clone().unwrap_or_default().into(),
                     f.content.as_ref().map(|c| c.0.clone()),
                 ),
                 other => panic!("{other:?}"),

@@ -52,7 +52,7 @@ fn alice(server: &ews_testserver::TestServer) -> Mailbox {
 
 fn item(e: &Event) -> String {
     match &e.object {
-        Object::Item(i) => i.id.clone(),
+        Object::Item(i) => i.id.to_string(),
         Object::Folder(f) => panic!("a folder event: {}", f.id),
     }
 }
@@ -95,15 +95,16 @@ async fn each_change_arrives_once_with_old_ids_on_moves() {
     let got = sub.poll().await.unwrap();
     assert!(!got.resubscribed && !got.gap);
     let kinds: Vec<(EventKind, String)> = got.events.iter().map(|e| (e.kind, item(e))).collect();
+    let id = |i: &t::ItemId| i.id.to_string();
     assert_eq!(
         kinds,
         [
-            (EventKind::Created, a.id.clone()),
-            (EventKind::Created, b.id.clone()),
-            (EventKind::Created, c.id.clone()),
-            (EventKind::Modified, a2.id.clone()),
-            (EventKind::Deleted, b.id.clone()),
-            (EventKind::Moved, moved.id.clone()),
+            (EventKind::Created, id(&a)),
+            (EventKind::Created, id(&b)),
+            (EventKind::Created, id(&c)),
+            (EventKind::Modified, id(&a2)),
+            (EventKind::Deleted, id(&b)),
+            (EventKind::Moved, id(&moved)),
         ]
     );
     let m = &got.events[5];
@@ -136,7 +137,7 @@ async fn many_events_are_read_in_pages_exactly_once() {
         .create_appointments(items, 50)
         .await
         .into_iter()
-        .map(|r| r.unwrap().id)
+        .map(|r| r.unwrap().id.into())
         .collect();
     let got = sub.poll().await.unwrap();
     let ids: Vec<String> = got.events.iter().map(item).collect();

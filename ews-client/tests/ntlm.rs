@@ -128,7 +128,7 @@ fn subject(r: &ews_types::m::GetItemResponse) -> String {
     else {
         panic!()
     };
-    msg.subject.clone().unwrap()
+    msg.subject.clone().unwrap().into()
 }
 
 #[tokio::test]

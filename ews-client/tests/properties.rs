@@ -88,7 +88,7 @@ async fn find(
     items
         .content
         .iter()
-        .filter_map(|i| i.as_item().subject().clone())
+        .filter_map(|i| i.as_item().subject().as_ref().map(|s| s.to_string()))
         .collect()
 }
 
@@ -254,7 +254,7 @@ async fn page(
     let subjects = items
         .content
         .iter()
-        .filter_map(|i| i.as_item().subject().clone())
+        .filter_map(|i| i.as_item().subject().as_ref().map(|s| s.to_string()))
         .collect();
     Ok((subjects, *root))
 }

@@ -89,7 +89,7 @@ async fn message(mb: &Mailbox) -> t::ItemId {
                 .with_body(t::Body::new(t::BodyType::Text, "See attached."))
                 .with_importance(t::ImportanceChoices::High)
                 .with_categories(t::ArrayOfStrings {
-                    string: vec!["Finance".to_owned()],
+                    string: vec!["Finance".to_owned().into()],
                 })
                 .with_to_recipients(t::ArrayOfRecipients {
                     content: vec![t::ArrayOfRecipientsChoice::Mailbox(
@@ -249,7 +249,7 @@ async fn a_calendar_items_default_shape_has_its_time_place_and_people() {
     let boss = login(&server, "boss@contoso.com", "boss-pw").my_mailbox();
     let item = support::appointment("Review", &["bob@contoso.com"])
         .with_categories(t::ArrayOfStrings {
-            string: vec!["Blue".to_owned()],
+            string: vec!["Blue".to_owned().into()],
         })
         .with_location("Room 1");
     let id = boss.create_appointment(item).await.unwrap();

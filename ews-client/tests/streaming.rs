@@ -67,7 +67,7 @@ async fn read_events(
                 events
                     .entry(subscription)
                     .or_default()
-                    .push((event.kind, id.id));
+                    .push((event.kind, id.id.to_string()));
                 count += 1;
             }
             other => markers.push(other),
@@ -107,14 +107,14 @@ async fn events_of_two_mailboxes_arrive_once_across_closes_and_drops() {
         .await
         .unwrap();
     let (got, _) = read_events(&mut stream, 2).await;
-    assert_eq!(got[&id_a], [(EventKind::Created, a1.id.clone())]);
-    assert_eq!(got[&id_b], [(EventKind::Created, b1.id.clone())]);
+    assert_eq!(got[&id_a], [(EventKind::Created, a1.id.to_string())]);
+    assert_eq!(got[&id_b], [(EventKind::Created, b1.id.to_string())]);
 
     // the server closes the connection after its "minute"; what happens meanwhile still comes
     tokio::time::sleep(Duration::from_millis(600)).await;
     ana.delete(&a1, t::Disposal::HardDelete).await.unwrap();
     let (got, markers) = read_events(&mut stream, 1).await;
-    assert_eq!(got[&id_a], [(EventKind::Deleted, a1.id.clone())]);
+    assert_eq!(got[&id_a], [(EventKind::Deleted, a1.id.to_string())]);
     assert!(
         markers.contains(&Streamed::Reconnected { dropped: false }),
         "{markers:?}"
@@ -127,7 +127,7 @@ async fn events_of_two_mailboxes_arrive_once_across_closes_and_drops() {
         .await
         .unwrap();
     let (got, markers) = read_events(&mut stream, 1).await;
-    assert_eq!(got[&id_b], [(EventKind::Created, b2.id.clone())]);
+    assert_eq!(got[&id_b], [(EventKind::Created, b2.id.to_string())]);
     assert!(
         markers.contains(&Streamed::Reconnected { dropped: true }),
         "{markers:?}"

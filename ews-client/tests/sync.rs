@@ -5,6 +5,7 @@
 
 mod support;
 
+use ews_types::runtime::CompactString;
 use std::collections::{BTreeMap, BTreeSet};
 
 use ews_client::edits::Changes;
@@ -58,8 +59,8 @@ async fn pages(
 /// What a local copy holds after applying pages: id → subject (None for id-only items).
 #[derive(Default, Debug)]
 struct Mirror {
-    items: BTreeMap<String, Option<String>>,
-    read: BTreeMap<String, bool>,
+    items: BTreeMap<CompactString, Option<CompactString>>,
+    read: BTreeMap<CompactString, bool>,
 }
 
 impl Mirror {
@@ -74,13 +75,14 @@ impl Mirror {
                     let id = c.id().unwrap().id.clone();
                     let before = self
                         .items
-                        .insert(id.clone(), item.as_item().subject().clone());
+                        .insert(id.to_string().into(), item.as_item().subject().clone());
                     assert!(before.is_none(), "{id} created twice");
                 }
                 ItemChange::Updated(item) => {
                     let id = c.id().unwrap().id.clone();
                     assert!(self.items.contains_key(&id), "update of an unknown {id}");
-                    self.items.insert(id, item.as_item().subject().clone());
+                    self.items
+                        .insert(id.to_string().into(), item.as_item().subject().clone());
                 }
                 ItemChange::Deleted(id) => {
                     assert!(
@@ -98,7 +100,11 @@ impl Mirror {
     }
 }
 
-fn stored_ids(server: &ews_testserver::TestServer, mailbox: &str, f: Folder) -> BTreeSet<String> {
+fn stored_ids(
+    server: &ews_testserver::TestServer,
+    mailbox: &str,
+    f: Folder,
+) -> BTreeSet<CompactString> {
     support::stored(server, mailbox, f)
         .into_iter()
         .map(|(id, _)| id.id)
@@ -165,7 +171,7 @@ async fn paged_initial_sync_then_each_change_exactly_once() {
     let moved = other.move_to(&ids[3], Folder::Inbox).await.unwrap();
     let next = pages(&mb, Folder::Calendar, Some(state), subject_shape()).await;
     let changes: Vec<&ItemChange> = next.iter().flat_map(|p| &p.changes).collect();
-    let created: BTreeSet<String> = changes
+    let created: BTreeSet<CompactString> = changes
         .iter()
         .filter(|c| matches!(c, ItemChange::Created(_)))
         .map(|c| c.id().unwrap().id.clone())
@@ -174,7 +180,7 @@ async fn paged_initial_sync_then_each_change_exactly_once() {
         created,
         BTreeSet::from([new_a.id.clone(), new_b.id.clone()])
     );
-    let deleted: BTreeSet<String> = changes
+    let deleted: BTreeSet<CompactString> = changes
         .iter()
         .filter(|c| matches!(c, ItemChange::Deleted(_)))
         .map(|c| c.id().unwrap().id.clone())
@@ -198,7 +204,7 @@ async fn paged_initial_sync_then_each_change_exactly_once() {
 
     // the moved item arrives in the inbox as created
     let inbox = pages(&mb, Folder::Inbox, None, SyncOptions::default()).await;
-    let inbox_ids: Vec<String> = inbox
+    let inbox_ids: Vec<CompactString> = inbox
         .iter()
         .flat_map(|p| &p.changes)
         .map(|c| c.id().unwrap().id.clone())
@@ -364,7 +370,7 @@ async fn a_delegate_syncs_the_principals_calendar_and_bodies_are_left_out() {
         .delegate_to("boss@contoso.com")
         .unwrap();
     let seen = pages(&assistant, Folder::Calendar, None, subject_shape()).await;
-    let subjects: Vec<Option<String>> = seen
+    let subjects: Vec<Option<CompactString>> = seen
         .iter()
         .flat_map(|p| &p.changes)
         .map(|c| match c {
@@ -372,7 +378,7 @@ async fn a_delegate_syncs_the_principals_calendar_and_bodies_are_left_out() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(subjects, [Some("Board".to_owned())]);
+    assert_eq!(subjects, [Some("Board".into())]);
     // the delegate has no inbox rights
     let denied: Result<Vec<_>, _> = assistant
         .sync_items(Folder::Inbox, None, SyncOptions::default())
@@ -412,7 +418,7 @@ async fn the_folder_tree_syncs_creations_and_deletions() {
         .try_collect()
         .await
         .unwrap();
-    let names: Vec<String> = first
+    let names: Vec<CompactString> = first
         .iter()
         .flat_map(|p| &p.changes)
         .filter_map(|c| match c {

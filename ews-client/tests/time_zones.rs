@@ -305,7 +305,7 @@ async fn get_server_time_zones_describes_zones_as_exchange_does() {
         .build()
         .unwrap();
     let ids = t::NonEmptyArrayOfTimeZoneId::new(ews_types::runtime::NonEmpty::new(
-        "W. Europe Standard Time".to_owned(),
+        "W. Europe Standard Time".into(),
     ));
     let r = client
         .send(&m::GetServerTimeZones::default().with_ids(ids))
@@ -328,10 +328,7 @@ async fn get_server_time_zones_describes_zones_as_exchange_does() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        rule,
-        [("dlt".to_owned(), 3, -1), ("std".to_owned(), 10, -1)]
-    );
+    assert_eq!(rule, [("dlt".into(), 3, -1), ("std".into(), 10, -1)]);
     // every zone, names only
     let all = client
         .send(&m::GetServerTimeZones::default().with_return_full_time_zone_data(false))

@@ -425,7 +425,7 @@ async fn handle_text(
             }
             Err((code, text)) => {
                 let message = m::GetStreamingEventsResponseMessage {
-                    message_text: Some(text),
+                    message_text: Some(text.into()),
                     response_code: Some(code),
                     descriptive_link_key: Some(0),
                     ..m::GetStreamingEventsResponseMessage::new(t::ResponseClass::Error)

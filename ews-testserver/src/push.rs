@@ -30,8 +30,8 @@ struct Delivery {
 /// The `SendNotification` request for subscription `id`.
 fn request(id: &str, previous: u64, content: Vec<t::NotificationChoice>, more: bool) -> String {
     let n = t::Notification {
-        subscription_id: id.to_owned(),
-        previous_watermark: Some(watermark(previous)),
+        subscription_id: id.into(),
+        previous_watermark: Some(watermark(previous).into()),
         more_events: Some(more),
         content: NonEmpty::from_vec(content).expect("events or a status event"),
     };
@@ -101,7 +101,7 @@ fn due(state: &State) -> Vec<Delivery> {
             }
             vec![t::NotificationChoice::StatusEvent(
                 t::BaseNotificationEvent {
-                    watermark: Some(watermark(s.cursor)),
+                    watermark: Some(watermark(s.cursor).into()),
                 },
             )]
         } else {

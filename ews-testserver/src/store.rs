@@ -97,8 +97,8 @@ impl Stored {
     /// The `ItemId` element.
     pub fn item_id(&self) -> t::ItemId {
         t::ItemId {
-            id: self.id.clone(),
-            change_key: Some(self.change_key()),
+            id: self.id.clone().into(),
+            change_key: Some(self.change_key().into()),
         }
     }
 
@@ -254,8 +254,8 @@ impl Mailbox {
     /// The mailbox as an `EmailAddress`.
     pub fn address(&self) -> t::EmailAddressType {
         t::EmailAddressType {
-            name: Some(self.name.clone()),
-            email_address: Some(self.smtp.clone()),
+            name: Some(self.name.clone().into()),
+            email_address: Some(self.smtp.clone().into()),
             routing_type: Some("SMTP".into()),
             mailbox_type: Some(t::MailboxType::Mailbox),
             ..Default::default()

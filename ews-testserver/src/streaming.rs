@@ -47,7 +47,12 @@ pub(crate) fn open(
             "ConnectionTimeout must be between 1 and 30 minutes.".into(),
         ));
     }
-    let ids: Vec<String> = r.subscription_ids.subscription_id.iter().cloned().collect();
+    let ids: Vec<String> = r
+        .subscription_ids
+        .subscription_id
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     {
         let mut store = state.store();
         for id in &ids {
@@ -141,8 +146,8 @@ fn due(state: &State, ids: &[String]) -> Vec<t::Notification> {
         let content: Vec<t::NotificationChoice> =
             events.iter().map(crate::ops::notification_event).collect();
         out.push(t::Notification {
-            subscription_id: id.clone(),
-            previous_watermark: Some(watermark(s.cursor)),
+            subscription_id: id.clone().into(),
+            previous_watermark: Some(watermark(s.cursor).into()),
             more_events: Some(more),
             content: NonEmpty::from_vec(content).expect("at least one event"),
         });

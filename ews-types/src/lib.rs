@@ -60,6 +60,25 @@
 //! assert_eq!(std::mem::size_of_val(&list[0]), 16);
 //! ```
 //!
+//! # Text is a compact string
+//!
+//! Text values (`xs:string` and the simple types built on it) are
+//! [`CompactString`](runtime::CompactString)s (the `compact_str` crate): up to 24 bytes are
+//! kept inline, so `SMTP`, a display name or a change key takes no allocation of its own. A
+//! response holds tens of such values per item; as `String`s each cost an allocation and the
+//! allocator's rounding (a 4-byte `SMTP` takes a 32-byte chunk). It derefs to `&str`, converts
+//! from `&str` and `String` with `into()` (a long `String` keeps its buffer), and into a
+//! `String` with `String::from` or `to_string()`.
+//!
+//! ```
+//! use ews_types::t;
+//! let mut m = t::Message::default().with_subject("Budget");
+//! assert_eq!(m.subject.as_deref(), Some("Budget"));
+//! m.subject = Some(String::from("Q3 budget").into());
+//! let subject: String = m.subject.take().map(String::from).unwrap_or_default();
+//! assert_eq!(subject, "Q3 budget");
+//! ```
+//!
 //! # Base types
 //!
 //! Module [`base`] has a trait per schema base type (`base::Item`, `base::Message: base::Item`,

@@ -32,7 +32,7 @@ fn xml_string() -> impl Strategy<Value = String> {
 
 fn create_item(subject: String, body: String, id: String, email: String) -> m::CreateItem {
     let message = t::Message {
-        subject: Some(subject),
+        subject: Some(subject.into()),
         body: Some(Box::new(t::Body::new(t::BodyType::Text, body))),
         item_id: Some(Box::new(t::ItemId::new(id))),
         to_recipients: Some(Box::new(t::ArrayOfRecipients {

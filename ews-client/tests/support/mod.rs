@@ -482,7 +482,7 @@ pub fn login(
 /// The SMTP address of a `From` or `Sender`.
 pub fn address(r: &Option<Box<t::SingleRecipient>>) -> Option<String> {
     r.as_ref().and_then(|r| match &r.content {
-        t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
+        t::SingleRecipientChoice::Mailbox(m) => m.email_address.as_ref().map(|s| s.to_string()),
     })
 }
 

@@ -109,7 +109,7 @@ impl Emitter<'_> {
                 quote!(::std::vec::Vec<#inner>)
             }
             ValueType::Builtin(b) => match b {
-                Builtin::String => quote!(::std::string::String),
+                Builtin::String => quote!(#rt::CompactString),
                 Builtin::Bool => quote!(bool),
                 Builtin::I8 => quote!(i8),
                 Builtin::I16 => quote!(i16),

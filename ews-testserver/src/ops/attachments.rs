@@ -106,7 +106,7 @@ pub(super) fn assign_ids(store: &mut Store, mbx: usize, s: &mut Stored) {
         for (a, id) in list.content.iter_mut().zip(ids) {
             stamp(a);
             *id_mut(a) = Some(Box::new(t::AttachmentId {
-                id,
+                id: id.into(),
                 root_item_id: Some(root.id.clone()),
                 root_item_change_key: root.change_key.clone(),
             }));
@@ -152,7 +152,7 @@ fn info(
         },
         Err((code, text)) => m::AttachmentInfoResponseMessage {
             response_code: Some(code),
-            message_text: Some(text),
+            message_text: Some(text.into()),
             descriptive_link_key: Some(0),
             attachments: Some(Default::default()),
             ..m::AttachmentInfoResponseMessage::new(t::ResponseClass::Error)
@@ -189,7 +189,7 @@ pub(crate) fn create(
                 ));
             };
             let attachment_id = t::AttachmentId {
-                id,
+                id: id.into(),
                 root_item_id: Some(root.id),
                 root_item_change_key: root.change_key,
             };
@@ -322,7 +322,7 @@ pub(crate) fn delete(
             },
             Err((code, text)) => m::DeleteAttachmentResponseMessage {
                 response_code: Some(code),
-                message_text: Some(text),
+                message_text: Some(text.into()),
                 descriptive_link_key: Some(0),
                 ..m::DeleteAttachmentResponseMessage::new(t::ResponseClass::Error)
             },

@@ -113,7 +113,7 @@ fn convert_one(
         .ok_or((Code::ErrorInvalidIdMalformed, "Id is malformed.".to_owned()))?;
     Ok(t::AlternateId {
         format: destination,
-        id: encode(destination, &key),
+        id: encode(destination, &key).into(),
         mailbox: a.mailbox.clone(),
         is_archive: a.is_archive,
     })
@@ -139,7 +139,7 @@ pub(crate) fn convert(
                     },
                     Err((code, text)) => m::ConvertIdResponseMessage {
                         response_code: Some(code),
-                        message_text: Some(text),
+                        message_text: Some(text.into()),
                         descriptive_link_key: Some(0),
                         ..m::ConvertIdResponseMessage::new(t::ResponseClass::Error)
                     },

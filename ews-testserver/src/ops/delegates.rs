@@ -71,9 +71,9 @@ fn present(store: &Store, d: &DelegateEntry, with_permissions: bool) -> t::Deleg
     let lvl = |f: F| Some(level_to_t(d.levels.get(&f).copied().unwrap_or(Level::None)));
     t::DelegateUser {
         user_id: t::UserId {
-            sid: m.map(|m| m.sid.clone()),
-            primary_smtp_address: Some(d.smtp.clone()),
-            display_name: m.map(|m| m.name.clone()),
+            sid: m.map(|m| m.sid.clone().into()),
+            primary_smtp_address: Some(d.smtp.clone().into()),
+            display_name: m.map(|m| m.name.clone().into()),
             ..Default::default()
         },
         delegate_permissions: with_permissions.then(|| t::DelegatePermissions {
@@ -163,7 +163,7 @@ pub(crate) fn add(
             }
         }
         let entry = DelegateEntry {
-            smtp: addr,
+            smtp: addr.to_string(),
             levels,
             view_private_items: u.view_private_items.unwrap_or(false),
             receive_copies: u.receive_copies_of_meeting_messages.unwrap_or(false),

@@ -96,7 +96,7 @@ fn wanted(f: &t::NonEmptyArrayOfFoldersChoice) -> Result<(String, String, Kind),
             Code::ErrorFolderSavePropertyError,
             "A folder needs a DisplayName.".to_owned(),
         ))?;
-    let class = class.clone().unwrap_or_else(|| default.to_owned());
+    let class = class.clone().unwrap_or_else(|| default.into());
     // a plain Folder with a calendar, contacts or tasks class is one (as exchangelib creates them)
     let kind = match (kind, class.as_str()) {
         (Kind::Mail, c) if c.starts_with("IPF.Appointment") => Kind::Calendar,
@@ -104,7 +104,7 @@ fn wanted(f: &t::NonEmptyArrayOfFoldersChoice) -> Result<(String, String, Kind),
         (Kind::Mail, c) if c.starts_with("IPF.Task") => Kind::Tasks,
         (k, _) => k,
     };
-    Ok((name.to_owned(), class, kind))
+    Ok((name.to_owned(), class.to_string(), kind))
 }
 
 /// A new folder's id, written as the element of its kind.

@@ -95,8 +95,8 @@ pub(crate) fn present(
     let mailbox = &store.mailboxes[mbx];
     let f = &mailbox.folder(name);
     let id_of = |f: &crate::store::Folder| t::FolderId {
-        id: f.id.clone(),
-        change_key: Some(f.change_key()),
+        id: f.id.clone().into(),
+        change_key: Some(f.change_key().into()),
     };
     let when = |field: U| props.has(field);
     let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
@@ -123,8 +123,12 @@ pub(crate) fn present(
                     .filter(|_| when(U::FolderParentFolderId))
                     .map(|p| id_of(&mailbox.folder(p)))
                     .map(Box::new),
-                folder_class: f.class.clone().filter(|_| when(U::FolderFolderClass)),
-                display_name: when(U::FolderDisplayName).then(|| f.display_name.clone()),
+                folder_class: f
+                    .class
+                    .clone()
+                    .map(Into::into)
+                    .filter(|_| when(U::FolderFolderClass)),
+                display_name: when(U::FolderDisplayName).then(|| f.display_name.clone().into()),
                 total_count: when(U::FolderTotalCount).then(|| count(f.items.len())),
                 child_folder_count: when(U::FolderChildFolderCount)
                     .then(|| count(mailbox.children(name).len())),
@@ -311,8 +315,8 @@ pub(crate) fn update(
             let f = store.mailboxes[mbx].folder_mut(name).expect("folder");
             f.version += 1;
             Ok(t::FolderId {
-                id: f.id.clone(),
-                change_key: Some(f.change_key()),
+                id: f.id.clone().into(),
+                change_key: Some(f.change_key().into()),
             })
         })();
         out.push(Choice::UpdateFolderResponseMessage(match result {

@@ -16,7 +16,7 @@ type Choice = m::ArrayOfResponseMessagesChoice;
 macro_rules! fail {
     ($ty:ident, $code:expr, $text:expr) => {
         m::$ty {
-            message_text: Some(String::from($text)),
+            message_text: Some(String::from($text).into()),
             response_code: Some($code),
             descriptive_link_key: Some(0),
             ..m::$ty::new(t::ResponseClass::Error)
@@ -87,7 +87,7 @@ pub(super) fn attendee_addresses(c: &t::CalendarItem) -> Vec<String> {
         .iter()
         .filter_map(|a| a.as_ref())
         .flat_map(|a| a.attendee.iter())
-        .filter_map(|a| a.mailbox.email_address.clone())
+        .filter_map(|a| a.mailbox.email_address.as_ref().map(|s| s.to_string()))
         .collect()
 }
 
@@ -97,7 +97,9 @@ fn all_recipients(msg: &t::Message) -> Vec<String> {
         .into_iter()
         .flatten()
         .flat_map(|l| l.content.iter())
-        .filter_map(|t::ArrayOfRecipientsChoice::Mailbox(m)| m.email_address.clone())
+        .filter_map(|t::ArrayOfRecipientsChoice::Mailbox(m)| {
+            m.email_address.as_ref().map(|s| s.to_string())
+        })
         .collect()
 }
 
@@ -201,7 +203,7 @@ fn create_one(
             c.organizer = Some(Box::new(organizer.clone()));
             c.is_meeting = Some(has_attendees(&c) && send);
             c.date_time_created = Some(now());
-            c.uid = Some(store.new_id("UID", owner));
+            c.uid = Some(store.new_id("UID", owner).into());
             let id = put(store, owner, fname, &acting_smtp, Item::Calendar(c.clone()));
             if send {
                 let save_copy = invitations
@@ -235,7 +237,9 @@ fn create_one(
                 .from
                 .as_ref()
                 .and_then(|f| match &f.content {
-                    t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
+                    t::SingleRecipientChoice::Mailbox(m) => {
+                        m.email_address.as_ref().map(|s| s.to_string())
+                    }
                 })
                 .unwrap_or_else(|| acting_smtp.clone());
             let from = store.find_smtp(&from_addr).ok_or((
@@ -689,6 +693,6 @@ pub(crate) fn send(
 
 pub(super) fn address_of(r: &Option<Box<t::SingleRecipient>>) -> Option<String> {
     r.as_ref().and_then(|r| match &r.content {
-        t::SingleRecipientChoice::Mailbox(m) => m.email_address.clone(),
+        t::SingleRecipientChoice::Mailbox(m) => m.email_address.as_ref().map(|s| s.to_string()),
     })
 }

@@ -202,7 +202,7 @@ pub(super) fn cancel(
     let Some(acting) = ctx.acting else { return };
     let acting_smtp = store.mailboxes[acting].smtp.clone();
     let cancellation = t::MeetingCancellationMessage {
-        subject: c.subject.as_ref().map(|s| format!("Canceled: {s}")),
+        subject: c.subject.as_ref().map(|s| format!("Canceled: {s}").into()),
         from: Some(Box::new(store.mailboxes[owner].recipient())),
         sender: Some(Box::new(store.mailboxes[acting].recipient())),
         start: c.start,
@@ -401,8 +401,11 @@ pub(super) fn respond(
     }
     let (verb, class) = answer.label();
     let response = t::MeetingResponseMessage {
-        item_class: Some(class.to_owned()),
-        subject: meeting.subject.as_ref().map(|s| format!("{verb}: {s}")),
+        item_class: Some(class.into()),
+        subject: meeting
+            .subject
+            .as_ref()
+            .map(|s| format!("{verb}: {s}").into()),
         body: body.map(Box::new),
         from: Some(Box::new(store.mailboxes[att].recipient())),
         sender: Some(Box::new(store.mailboxes[acting].recipient())),

@@ -19,7 +19,7 @@ pub(crate) fn content(item: &t::ArrayOfRealItemsChoice) -> t::MimeContent {
     };
     t::MimeContent {
         character_set: Some("UTF-8".into()),
-        value: STANDARD.encode(text),
+        value: STANDARD.encode(text).into(),
     }
 }
 
@@ -37,7 +37,7 @@ pub(crate) fn attached(item: &t::ItemAttachmentChoice) -> t::MimeContent {
             let none = [("From", vec![]), ("To", vec![]), ("Cc", vec![])];
             return t::MimeContent {
                 character_set: Some("UTF-8".into()),
-                value: STANDARD.encode(message(other.as_item(), none)),
+                value: STANDARD.encode(message(other.as_item(), none)).into(),
             };
         }
     };
@@ -61,7 +61,7 @@ pub(crate) fn check_send(
 
 /// The bytes a message counts for against a send limit: its subject, body and attachments.
 fn size(base: &dyn ews_types::base::Item) -> usize {
-    let text = base.subject().as_ref().map_or(0, String::len)
+    let text = base.subject().as_ref().map_or(0, |s| s.len())
         + base.body().as_ref().map_or(0, |b| b.value.len());
     let attached: usize = base
         .attachments()
@@ -122,7 +122,7 @@ fn mailbox(m: &t::EmailAddressType) -> String {
     let address = m.email_address.clone().unwrap_or_default();
     match &m.name {
         Some(name) if !name.is_empty() => format!("{} <{address}>", word(name)),
-        _ => address,
+        _ => address.to_string(),
     }
 }
 

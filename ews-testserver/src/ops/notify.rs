@@ -52,8 +52,8 @@ pub(crate) fn subscribe(
 ) -> Result<m::SubscribeResponse, Fault> {
     let message = match subscribe_one(store, ctx, r) {
         Ok((id, wm)) => ok!(SubscribeResponseMessage {
-            subscription_id: Some(id),
-            watermark: Some(wm),
+            subscription_id: Some(id.into()),
+            watermark: Some(wm.into()),
         }),
         Err((code, text)) => fail!(SubscribeResponseMessage, code, text),
     };
@@ -67,13 +67,13 @@ struct Wanted<'r> {
     all: Option<bool>,
     folders: Option<&'r t::NonEmptyArrayOfBaseFolderIds>,
     types: &'r t::NonEmptyArrayOfNotificationEventTypes,
-    watermark: Option<&'r String>,
+    watermark: Option<&'r ews_types::runtime::CompactString>,
     /// Minutes without a poll (pull) or a connection (streaming) before it is forgotten;
     /// push: the status frequency.
     timeout: i32,
     streaming: bool,
     /// Push: the subscriber's URL.
-    url: Option<&'r String>,
+    url: Option<&'r ews_types::runtime::CompactString>,
 }
 
 /// How long a streaming subscription lives without a connection (Exchange: 30 minutes).
@@ -186,7 +186,7 @@ fn subscribe_one(
             }
             w.clone()
         }
-        None => watermark(store.notifications.now()),
+        None => watermark(store.notifications.now()).into(),
     };
     let from_seq = parse_watermark(&from).unwrap_or_else(|| store.notifications.now());
     let minute = Duration::from_millis(store.minute_ms);
@@ -217,7 +217,7 @@ fn subscribe_one(
         }),
         backend: ctx.backend,
     });
-    Ok((id, from))
+    Ok((id, from.to_string()))
 }
 
 fn object(e: &Event) -> (Option<t::ItemId>, Option<t::FolderId>) {
@@ -235,7 +235,7 @@ pub(crate) fn notification_event(e: &Event) -> t::NotificationChoice {
     let parent = t::FolderId::new(e.parent.clone());
     let (item, folder) = object(e);
     let changed = || t::BaseObjectChangedEvent {
-        watermark: wm.clone(),
+        watermark: wm.clone().map(Into::into),
         time_stamp: at,
         content: match (&item, &folder) {
             (Some(i), _) => t::BaseObjectChangedEventChoice::ItemId(i.clone()),
@@ -249,7 +249,7 @@ pub(crate) fn notification_event(e: &Event) -> t::NotificationChoice {
         Kind::Deleted => t::NotificationChoice::DeletedEvent(changed()),
         Kind::NewMail => t::NotificationChoice::NewMailEvent(changed()),
         Kind::Modified => t::NotificationChoice::ModifiedEvent(t::ModifiedEvent {
-            watermark: wm.clone(),
+            watermark: wm.clone().map(Into::into),
             time_stamp: at,
             content: match (&item, &folder) {
                 (Some(i), _) => t::ModifiedEventChoice::ItemId(i.clone()),
@@ -262,7 +262,7 @@ pub(crate) fn notification_event(e: &Event) -> t::NotificationChoice {
         Kind::Moved | Kind::Copied => {
             let (old_id, old_parent) = e.old.clone().unwrap_or_default();
             let moved = t::MovedCopiedEvent {
-                watermark: wm.clone(),
+                watermark: wm.clone().map(Into::into),
                 time_stamp: at,
                 content: match (&item, &folder) {
                     (Some(i), _) => t::MovedCopiedEventChoice::ItemId(i.clone()),
@@ -338,7 +338,7 @@ fn events(store: &mut Store, ctx: &Ctx, r: &m::GetEvents) -> Result<t::Notificat
     let content: Vec<t::NotificationChoice> = if found.is_empty() {
         vec![t::NotificationChoice::StatusEvent(
             t::BaseNotificationEvent {
-                watermark: Some(watermark(now)),
+                watermark: Some(watermark(now).into()),
             },
         )]
     } else {

@@ -96,8 +96,8 @@ pub(crate) fn matches(e: &t::SearchExpression, s: &Stored) -> Result<bool, Failu
                     };
                     match c.containment_mode {
                         Some(t::ContainmentMode::FullString) => v == key,
-                        Some(t::ContainmentMode::Prefixed) => v.starts_with(&key),
-                        _ => v.contains(&key),
+                        Some(t::ContainmentMode::Prefixed) => v.starts_with(key.as_str()),
+                        _ => v.contains(key.as_str()),
                     }
                 })
         }

@@ -152,7 +152,7 @@ fn page(
 /// The state a request names: none (from scratch), or a kept one of `scope`.
 fn state_of(
     store: &Store,
-    given: Option<&String>,
+    given: Option<&ews_types::runtime::CompactString>,
     scope: &str,
 ) -> Result<Snapshot, (Code, String)> {
     match given.map(|s| s.trim()) {
@@ -233,7 +233,7 @@ pub(crate) fn items(
     let message = match sync_items(store, ctx, &r) {
         Ok(message) => message,
         Err((code, text)) => m::SyncFolderItemsResponseMessage {
-            sync_state: Some(String::new()),
+            sync_state: Some(String::new().into()),
             includes_last_item_in_range: Some(true),
             ..fail!(SyncFolderItemsResponseMessage, code, text)
         },
@@ -300,7 +300,7 @@ fn sync_items(
         .collect();
     let token = store.sync_states.keep(&scope, snapshot);
     Ok(ok!(SyncFolderItemsResponseMessage {
-        sync_state: Some(token),
+        sync_state: Some(token.into()),
         includes_last_item_in_range: Some(last),
         changes: Some(Box::new(t::SyncFolderItemsChanges { content })),
     }))
@@ -315,7 +315,7 @@ pub(crate) fn hierarchy(
     let message = match sync_hierarchy(store, ctx, &r) {
         Ok(message) => message,
         Err((code, text)) => m::SyncFolderHierarchyResponseMessage {
-            sync_state: Some(String::new()),
+            sync_state: Some(String::new().into()),
             includes_last_folder_in_range: Some(true),
             ..fail!(SyncFolderHierarchyResponseMessage, code, text)
         },
@@ -388,7 +388,7 @@ fn sync_hierarchy(
         .collect();
     let token = store.sync_states.keep(&scope, snapshot);
     Ok(ok!(SyncFolderHierarchyResponseMessage {
-        sync_state: Some(token),
+        sync_state: Some(token.into()),
         includes_last_folder_in_range: Some(true),
         changes: Some(Box::new(t::SyncFolderHierarchyChanges { content })),
     }))

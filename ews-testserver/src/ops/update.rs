@@ -183,13 +183,13 @@ fn apply(
     }
     let (subject, body, sens, start, end, location) = source.unwrap_or_default();
     match (p.field_uri, item) {
-        (F::ItemSubject, item) => *subject_mut(item) = subject,
+        (F::ItemSubject, item) => *subject_mut(item) = subject.map(Into::into),
         (F::ItemBody, item) => *body_mut(item) = body.map(Box::new),
         (F::ItemSensitivity, Item::Calendar(c)) => c.sensitivity = sens,
         (F::ItemSensitivity, Item::Message(m)) => m.sensitivity = sens,
         (F::CalendarStart, Item::Calendar(c)) => c.start = start,
         (F::CalendarEnd, Item::Calendar(c)) => c.end = end,
-        (F::CalendarLocation, Item::Calendar(c)) => c.location = location,
+        (F::CalendarLocation, Item::Calendar(c)) => c.location = location.map(Into::into),
         _ => return Err(unsupported()),
     }
     Ok(())
@@ -221,15 +221,15 @@ type Fields = (
 fn fields_of(c: &t::SetItemFieldChoice) -> Option<Fields> {
     Some(match c {
         t::SetItemFieldChoice::CalendarItem(c) => (
-            c.subject.clone(),
+            c.subject.clone().map(Into::into),
             c.body.clone().map(|b| *b),
             c.sensitivity,
             c.start,
             c.end,
-            c.location.clone(),
+            c.location.clone().map(Into::into),
         ),
         t::SetItemFieldChoice::Message(m) => (
-            m.subject.clone(),
+            m.subject.clone().map(Into::into),
             m.body.clone().map(|b| *b),
             m.sensitivity,
             None,
@@ -237,7 +237,7 @@ fn fields_of(c: &t::SetItemFieldChoice) -> Option<Fields> {
             None,
         ),
         t::SetItemFieldChoice::Item(i) => (
-            i.subject.clone(),
+            i.subject.clone().map(Into::into),
             i.body.clone().map(|b| *b),
             i.sensitivity,
             None,
@@ -248,7 +248,7 @@ fn fields_of(c: &t::SetItemFieldChoice) -> Option<Fields> {
     })
 }
 
-fn subject_mut(item: &mut Item) -> &mut Option<String> {
+fn subject_mut(item: &mut Item) -> &mut Option<ews_types::runtime::CompactString> {
     match item {
         Item::Calendar(c) => &mut c.subject,
         Item::Message(m) => &mut m.subject,

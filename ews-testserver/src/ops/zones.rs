@@ -110,7 +110,7 @@ pub(crate) fn server_time_zones(r: m::GetServerTimeZones) -> m::GetServerTimeZon
     let full = r.return_full_time_zone_data.unwrap_or(true);
     let year = Utc::now().year();
     let ids: Vec<String> = match &r.ids {
-        Some(ids) => ids.id.iter().cloned().collect(),
+        Some(ids) => ids.id.iter().map(|s| s.to_string()).collect(),
         None => ews_types::tz::windows_ids().map(str::to_owned).collect(),
     };
     let mut found = Vec::new();
@@ -158,7 +158,7 @@ fn definition(zone: &Zone, full: bool, year: i32) -> t::TimeZoneDefinition {
 #[cfg(test)]
 fn ids(v: &[&str]) -> t::NonEmptyArrayOfTimeZoneId {
     t::NonEmptyArrayOfTimeZoneId::new(
-        NonEmpty::try_from(v.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap(),
+        NonEmpty::try_from(v.iter().map(|s| (*s).into()).collect::<Vec<_>>()).unwrap(),
     )
 }
 

@@ -16,6 +16,8 @@ mod values;
 mod writer;
 
 pub use any::{AnyAttribute, AnyElement, AnyNode};
+/// The string type of text values: inline up to 24 bytes, else on the heap (`compact_str`).
+pub use compact_str::CompactString;
 pub use error::{DeError, DeErrorKind, SerError, ValueError};
 pub use facets::Facets;
 pub use nonempty::{EmptyList, NonEmpty};

@@ -38,6 +38,24 @@ impl XmlValue for String {
     }
 }
 
+impl XmlValue for compact_str::CompactString {
+    fn from_text(text: &str) -> Result<Self, ValueError> {
+        Ok(compact_str::CompactString::new(text))
+    }
+    fn from_cow(text: Cow<'_, str>) -> Result<Self, ValueError> {
+        Ok(match text {
+            Cow::Borrowed(t) => compact_str::CompactString::new(t),
+            Cow::Owned(mut t) => {
+                t.shrink_to_fit();
+                compact_str::CompactString::from(t)
+            }
+        })
+    }
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.as_str())
+    }
+}
+
 impl XmlValue for bool {
     fn from_text(text: &str) -> Result<Self, ValueError> {
         match xml_trim(text) {

@@ -60,21 +60,21 @@ pub mod t {
         }
     }
     /// `TagType2`.
-    pub type TagType2 = ::std::string::String;
+    pub type TagType2 = ews_types::runtime::CompactString;
     /// `AnyOrderType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AnyOrder {
         /// Element `A`.
-        pub a: ::std::option::Option<::std::string::String>,
+        pub a: ::std::option::Option<ews_types::runtime::CompactString>,
         /// Element `B`.
-        pub b: ::std::option::Option<::std::string::String>,
+        pub b: ::std::option::Option<ews_types::runtime::CompactString>,
     }
     impl AnyOrder {
         /// Sets `a`.
         #[must_use]
         pub fn with_a(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<ews_types::runtime::CompactString>,
         ) -> Self {
             self.a = ::std::option::Option::Some(value.into());
             self
@@ -83,7 +83,7 @@ pub mod t {
         #[must_use]
         pub fn with_b(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<ews_types::runtime::CompactString>,
         ) -> Self {
             self.b = ::std::option::Option::Some(value.into());
             self
@@ -200,11 +200,13 @@ pub mod t {
     #[derive(Debug, Clone, PartialEq)]
     pub struct BaseId {
         /// Attribute `Format`.
-        pub format: ::std::string::String,
+        pub format: ews_types::runtime::CompactString,
     }
     impl BaseId {
         /// A value with the required `format`; every optional member absent.
-        pub fn new(format: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn new(
+            format: impl ::std::convert::Into<ews_types::runtime::CompactString>,
+        ) -> Self {
             Self { format: format.into() }
         }
     }
@@ -279,13 +281,13 @@ pub mod t {
         /// Attribute `BodyType`.
         pub body_type: super::t::Color,
         /// The element's text content.
-        pub value: ::std::string::String,
+        pub value: ews_types::runtime::CompactString,
     }
     impl Body {
         /// A value with the required `body_type`, `value`; every optional member absent.
         pub fn new(
             body_type: impl ::std::convert::Into<super::t::Color>,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<ews_types::runtime::CompactString>,
         ) -> Self {
             Self {
                 body_type: body_type.into(),
@@ -332,9 +334,9 @@ pub mod t {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CalendarItem {
         /// Attribute `lang`.
-        pub lang: ::std::option::Option<::std::string::String>,
+        pub lang: ::std::option::Option<ews_types::runtime::CompactString>,
         /// Element `Subject`.
-        pub subject: ::std::option::Option<::std::string::String>,
+        pub subject: ::std::option::Option<ews_types::runtime::CompactString>,
         /// Element `Start`.
         pub start: ::std::option::Option<ews_types::runtime::DateTime>,
         /// Element `Body`.
@@ -351,7 +353,7 @@ pub mod t {
         #[must_use]
         pub fn with_lang(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<ews_types::runtime::CompactString>,
         ) -> Self {
             self.lang = ::std::option::Option::Some(value.into());
             self
@@ -360,7 +362,7 @@ pub mod t {
         #[must_use]
         pub fn with_subject(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<ews_types::runtime::CompactString>,
         ) -> Self {
             self.subject = ::std::option::Option::Some(value.into());
             self
@@ -531,7 +533,7 @@ pub mod t {
         }
     }
     /// `CodeType`.
-    pub type Code = ::std::string::String;
+    pub type Code = ews_types::runtime::CompactString;
     /// `ColorType`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Color {
@@ -571,11 +573,13 @@ pub mod t {
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldPath {
         /// Attribute `FieldURI`.
-        pub field_uri: ::std::string::String,
+        pub field_uri: ews_types::runtime::CompactString,
     }
     impl FieldPath {
         /// A value with the required `field_uri`; every optional member absent.
-        pub fn new(field_uri: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn new(
+            field_uri: impl ::std::convert::Into<ews_types::runtime::CompactString>,
+        ) -> Self {
             Self {
                 field_uri: field_uri.into(),
             }
@@ -683,9 +687,9 @@ pub mod t {
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Item {
         /// Attribute `lang`.
-        pub lang: ::std::option::Option<::std::string::String>,
+        pub lang: ::std::option::Option<ews_types::runtime::CompactString>,
         /// Element `Subject`.
-        pub subject: ::std::option::Option<::std::string::String>,
+        pub subject: ::std::option::Option<ews_types::runtime::CompactString>,
         /// Element `Start`.
         pub start: ::std::option::Option<ews_types::runtime::DateTime>,
         /// Element `Body`.
@@ -696,7 +700,7 @@ pub mod t {
         #[must_use]
         pub fn with_lang(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<ews_types::runtime::CompactString>,
         ) -> Self {
             self.lang = ::std::option::Option::Some(value.into());
             self
@@ -705,7 +709,7 @@ pub mod t {
         #[must_use]
         pub fn with_subject(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<ews_types::runtime::CompactString>,
         ) -> Self {
             self.subject = ::std::option::Option::Some(value.into());
             self
@@ -993,15 +997,15 @@ pub mod t {
     #[derive(Debug, Clone, PartialEq)]
     pub struct LongId {
         /// Attribute `Format`.
-        pub format: ::std::string::String,
+        pub format: ews_types::runtime::CompactString,
         /// Attribute `Id`.
-        pub id: ::std::string::String,
+        pub id: ews_types::runtime::CompactString,
     }
     impl LongId {
         /// A value with the required `format`, `id`; every optional member absent.
         pub fn new(
-            format: impl ::std::convert::Into<::std::string::String>,
-            id: impl ::std::convert::Into<::std::string::String>,
+            format: impl ::std::convert::Into<ews_types::runtime::CompactString>,
+            id: impl ::std::convert::Into<ews_types::runtime::CompactString>,
         ) -> Self {
             Self {
                 format: format.into(),
@@ -1106,7 +1110,7 @@ pub mod t {
         }
     }
     /// `NonEmptyStringType`.
-    pub type NonEmptyString = ::std::string::String;
+    pub type NonEmptyString = ews_types::runtime::CompactString;
     /// `NotType`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Not {
@@ -1209,7 +1213,7 @@ pub mod t {
     /// `PercentType`.
     pub type Percent = i32;
     /// `TagType`.
-    pub type Tag = ::std::string::String;
+    pub type Tag = ews_types::runtime::CompactString;
     /// `choice in ArrayOfItems`.
     #[derive(Debug, Clone, PartialEq)]
     pub enum ArrayOfItemsChoice {
@@ -1747,22 +1751,26 @@ pub mod base {
     /// The members of `BaseIdType` (its own; the rest come from its supertrait), implemented by every type that extends it.
     pub trait BaseId {
         /// Attribute `Format`.
-        fn format(&self) -> &::std::string::String;
+        fn format(&self) -> &ews_types::runtime::CompactString;
         /// Attribute `Format`.
-        fn format_mut(&mut self) -> &mut ::std::string::String;
+        fn format_mut(&mut self) -> &mut ews_types::runtime::CompactString;
     }
     /// The members of `BasePathType` (its own; the rest come from its supertrait), implemented by every type that extends it.
     pub trait BasePath {}
     /// The members of `ItemType` (its own; the rest come from its supertrait), implemented by every type that extends it.
     pub trait Item {
         /// Attribute `lang`.
-        fn lang(&self) -> &::std::option::Option<::std::string::String>;
+        fn lang(&self) -> &::std::option::Option<ews_types::runtime::CompactString>;
         /// Attribute `lang`.
-        fn lang_mut(&mut self) -> &mut ::std::option::Option<::std::string::String>;
+        fn lang_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<ews_types::runtime::CompactString>;
         /// Element `Subject`.
-        fn subject(&self) -> &::std::option::Option<::std::string::String>;
+        fn subject(&self) -> &::std::option::Option<ews_types::runtime::CompactString>;
         /// Element `Subject`.
-        fn subject_mut(&mut self) -> &mut ::std::option::Option<::std::string::String>;
+        fn subject_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<ews_types::runtime::CompactString>;
         /// Element `Start`.
         fn start(&self) -> &::std::option::Option<ews_types::runtime::DateTime>;
         /// Element `Start`.
@@ -1777,34 +1785,38 @@ pub mod base {
         ) -> &mut ::std::option::Option<::std::boxed::Box<super::t::Body>>;
     }
     impl BaseId for super::t::BaseId {
-        fn format(&self) -> &::std::string::String {
+        fn format(&self) -> &ews_types::runtime::CompactString {
             &self.format
         }
-        fn format_mut(&mut self) -> &mut ::std::string::String {
+        fn format_mut(&mut self) -> &mut ews_types::runtime::CompactString {
             &mut self.format
         }
     }
     impl BaseId for super::t::LongId {
-        fn format(&self) -> &::std::string::String {
+        fn format(&self) -> &ews_types::runtime::CompactString {
             &self.format
         }
-        fn format_mut(&mut self) -> &mut ::std::string::String {
+        fn format_mut(&mut self) -> &mut ews_types::runtime::CompactString {
             &mut self.format
         }
     }
     impl BasePath for super::t::BasePath {}
     impl BasePath for super::t::FieldPath {}
     impl Item for super::t::Item {
-        fn lang(&self) -> &::std::option::Option<::std::string::String> {
+        fn lang(&self) -> &::std::option::Option<ews_types::runtime::CompactString> {
             &self.lang
         }
-        fn lang_mut(&mut self) -> &mut ::std::option::Option<::std::string::String> {
+        fn lang_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<ews_types::runtime::CompactString> {
             &mut self.lang
         }
-        fn subject(&self) -> &::std::option::Option<::std::string::String> {
+        fn subject(&self) -> &::std::option::Option<ews_types::runtime::CompactString> {
             &self.subject
         }
-        fn subject_mut(&mut self) -> &mut ::std::option::Option<::std::string::String> {
+        fn subject_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<ews_types::runtime::CompactString> {
             &mut self.subject
         }
         fn start(&self) -> &::std::option::Option<ews_types::runtime::DateTime> {
@@ -1825,16 +1837,20 @@ pub mod base {
         }
     }
     impl Item for super::t::CalendarItem {
-        fn lang(&self) -> &::std::option::Option<::std::string::String> {
+        fn lang(&self) -> &::std::option::Option<ews_types::runtime::CompactString> {
             &self.lang
         }
-        fn lang_mut(&mut self) -> &mut ::std::option::Option<::std::string::String> {
+        fn lang_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<ews_types::runtime::CompactString> {
             &mut self.lang
         }
-        fn subject(&self) -> &::std::option::Option<::std::string::String> {
+        fn subject(&self) -> &::std::option::Option<ews_types::runtime::CompactString> {
             &self.subject
         }
-        fn subject_mut(&mut self) -> &mut ::std::option::Option<::std::string::String> {
+        fn subject_mut(
+            &mut self,
+        ) -> &mut ::std::option::Option<ews_types::runtime::CompactString> {
             &mut self.subject
         }
         fn start(&self) -> &::std::option::Option<ews_types::runtime::DateTime> {
